@@ -1,0 +1,66 @@
+"""Attributes every operation shares: vendor, provider, operation, model and sampling parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from .. import semconv
+
+_NUMERIC_PARAMETERS = {
+    "temperature": semconv.LLM_REQUEST_TEMPERATURE,
+    "top_p": semconv.LLM_REQUEST_TOP_P,
+    "max_tokens": semconv.LLM_REQUEST_MAX_TOKENS,
+    "n": semconv.LLM_REQUEST_N,
+    "seed": semconv.LLM_REQUEST_SEED,
+    "presence_penalty": semconv.LLM_REQUEST_PRESENCE_PENALTY,
+    "frequency_penalty": semconv.LLM_REQUEST_FREQUENCY_PENALTY,
+}
+
+
+def request_attributes(operation: str, kwargs: Mapping[str, Any], provider: str | None) -> dict[str, Any]:
+    """What any call says about itself before it runs."""
+    attributes: dict[str, Any] = {
+        semconv.LLM_VENDOR: "litellm",
+        semconv.LLM_OPERATION: operation,
+        semconv.LLM_REQUEST_STREAM: bool(kwargs.get("stream")),
+    }
+    model = kwargs.get("model")
+    if isinstance(model, str) and model:
+        attributes[semconv.LLM_REQUEST_MODEL] = model
+    if provider:
+        attributes[semconv.LLM_PROVIDER] = provider
+    for parameter, name in _NUMERIC_PARAMETERS.items():
+        value = kwargs.get(parameter)
+        if parameter == "max_tokens" and value is None:
+            value = kwargs.get("max_completion_tokens")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            attributes[name] = value
+    stop = kwargs.get("stop")
+    if isinstance(stop, str):
+        attributes[semconv.LLM_REQUEST_STOP] = [stop]
+    elif isinstance(stop, (list, tuple)) and stop and all(isinstance(item, str) for item in stop):
+        attributes[semconv.LLM_REQUEST_STOP] = list(stop)
+    api_base = safe_url(kwargs.get("api_base") or kwargs.get("base_url"))
+    if api_base:
+        attributes[semconv.LLM_REQUEST_API_BASE] = api_base
+    return attributes
+
+
+def safe_url(url: Any) -> str | None:
+    """Scheme, host, port and path of a URL: never its user info, query or fragment."""
+    if not isinstance(url, str) or not url:
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.scheme or not host:
+        return None
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{host}:{port}" if port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))

@@ -1,0 +1,31 @@
+"""Cost in US dollars, from LiteLLM's own price map; None (absent) for what it cannot price."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .fields import hidden_params
+
+
+def response_cost(response: Any) -> float | None:
+    """The cost LiteLLM already computed for a response, if it could price the model."""
+    cost = hidden_params(response).get("response_cost")
+    if isinstance(cost, (int, float)) and not isinstance(cost, bool):
+        return float(cost)
+    return None
+
+
+def usage_cost(model: str, provider: str | None, prompt_tokens: int, completion_tokens: int) -> float | None:
+    """Price token counts with LiteLLM's price map (streams, estimates)."""
+    from litellm import cost_per_token
+
+    try:
+        prompt_cost, completion_cost = cost_per_token(
+            model=model,
+            custom_llm_provider=provider,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+        )
+    except Exception:  # LiteLLM raises for models missing from its price map.
+        return None
+    return float(prompt_cost + completion_cost)

@@ -1,0 +1,77 @@
+"""A streamed chat response, aggregated once at the end as if it had not been streamed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .. import semconv
+from .completion import choices_attributes, response_identity
+from .fields import field, hidden_params
+from .usage import usage_attributes
+
+
+def has_delta(chunk: Any) -> bool:
+    """Whether a chunk carries a delta (content, a tool call or a role): what TTFT waits for."""
+    choices = field(chunk, "choices")
+    if not choices:
+        return False
+    delta = field(choices[0], "delta")
+    return bool(field(delta, "content") or field(delta, "tool_calls") or field(delta, "role"))
+
+
+def stream_response_attributes(chunks: Sequence[Any]) -> dict[str, Any]:
+    """Identity, choices, tool calls and usage of the whole stream."""
+    if not chunks:
+        return {}
+    attributes = response_identity(_first_with(chunks, "id") or chunks[0])
+    model_chunk = _first_with(chunks, "model")
+    if model_chunk is not None:
+        attributes |= response_identity(model_chunk)
+    finish_reasons: dict[int, str] = {}
+    content_length = 0
+    tool_names: dict[tuple[int, int], str] = {}
+    choice_indexes: set[int] = set()
+    for chunk in chunks:
+        for choice in field(chunk, "choices") or ():
+            index = field(choice, "index") or 0
+            choice_indexes.add(index)
+            reason = field(choice, "finish_reason")
+            if isinstance(reason, str):
+                finish_reasons[index] = reason
+            delta = field(choice, "delta")
+            content = field(delta, "content")
+            if isinstance(content, str):
+                content_length += len(content)
+            for call in field(delta, "tool_calls") or ():
+                name = field(field(call, "function"), "name")
+                if isinstance(name, str) and name:
+                    tool_names.setdefault((index, field(call, "index") or 0), name)
+    if choice_indexes:
+        attributes |= choices_attributes(
+            len(choice_indexes),
+            [finish_reasons[index] for index in sorted(finish_reasons)],
+            content_length,
+            len(tool_names),
+            [tool_names[key] for key in sorted(tool_names)],
+        )
+    return attributes | stream_usage_attributes(chunks)
+
+
+def stream_usage_attributes(chunks: Sequence[Any]) -> dict[str, Any]:
+    """Usage from the provider's final usage chunk, else LiteLLM's own count (marked estimated)."""
+    for chunk in reversed(chunks):
+        reported = usage_attributes(field(chunk, "usage"))
+        if reported:
+            return reported
+    computed = usage_attributes(hidden_params(chunks[-1]).get("usage"))
+    if computed:
+        computed[semconv.LLM_USAGE_ESTIMATED] = True
+    return computed
+
+
+def _first_with(chunks: Sequence[Any], name: str) -> Any:
+    for chunk in chunks:
+        if field(chunk, name):
+            return chunk
+    return None

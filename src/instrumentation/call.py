@@ -1,0 +1,154 @@
+"""One instrumented call: its span from start to end, whatever the way it ends."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+
+from . import semconv
+from .attributes.common import request_attributes
+from .attributes.errors import error_attributes, redact
+from .attributes.provider import requested_provider, response_provider
+from .safety import report_internal_error
+from .telemetry import Telemetry
+
+# Request keyword arguments whose values are secrets: blanked out of error messages.
+_SECRET_ARGUMENTS = (
+    "api_key",
+    "azure_ad_token",
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "vertex_credentials",
+)
+_SECRET_HEADER_ARGUMENTS = ("extra_headers", "headers")
+
+
+@dataclass(frozen=True)
+class Operation:
+    """How to describe one kind of LiteLLM call."""
+
+    name: str
+    # Names of the entry point's leading positional parameters, to read them as keywords.
+    positional: tuple[str, ...]
+    # Attributes of the request beyond the common ones.
+    request: Callable[[Mapping[str, Any]], dict[str, Any]]
+    # Attributes of a successful response, given the response and the request.
+    response: Callable[[Any, Mapping[str, Any]], dict[str, Any]]
+
+
+class LLMCall:
+    """The span of one call of a LiteLLM entry point. Every method is safe to call: it never raises."""
+
+    __slots__ = ("_ended", "kwargs", "operation", "provider", "span", "started", "telemetry")
+
+    def __init__(
+        self,
+        telemetry: Telemetry,
+        operation: Operation,
+        kwargs: Mapping[str, Any],
+        span: Span,
+        provider: str | None,
+    ) -> None:
+        self.telemetry = telemetry
+        self.operation = operation
+        self.kwargs = kwargs
+        self.span = span
+        self.provider = provider
+        self.started = time.perf_counter()
+        self._ended = False
+
+    @classmethod
+    def start(
+        cls, telemetry: Telemetry, operation: Operation, args: tuple[Any, ...], kwargs: Mapping[str, Any]
+    ) -> LLMCall | None:
+        """Open the span of a call about to run; None if that failed (the call then runs bare)."""
+        try:
+            request = dict(zip(operation.positional, args, strict=False)) | dict(kwargs)
+            provider = requested_provider(request)
+            attributes = request_attributes(operation.name, request, provider) | operation.request(request)
+            model = request.get("model")
+            span = telemetry.tracer.start_span(
+                f"{operation.name} {model}" if isinstance(model, str) and model else operation.name,
+                kind=SpanKind.CLIENT,
+                attributes=telemetry.span_attributes(attributes),
+            )
+            return cls(telemetry, operation, request, span, provider)
+        except Exception:
+            report_internal_error(f"starting the span of {operation.name}")
+            return None
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since the call started."""
+        return time.perf_counter() - self.started
+
+    def succeed(self, response: Any) -> None:
+        """End the span of a call that returned `response`."""
+        if self._ended:
+            return
+        attributes: dict[str, Any] = {}
+        try:
+            if self.span.is_recording():
+                attributes = self.operation.response(response, self.kwargs)
+                completion_tokens = attributes.get(semconv.LLM_USAGE_COMPLETION_TOKENS)
+                if completion_tokens:
+                    attributes[semconv.LLM_RESPONSE_TOKENS_PER_SECOND] = completion_tokens / self.elapsed
+                if self.provider is None:
+                    provider = response_provider(response)
+                    if provider:
+                        attributes[semconv.LLM_PROVIDER] = provider
+        except Exception:
+            report_internal_error(f"recording the response of {self.operation.name}")
+        self.complete(attributes)
+
+    def complete(self, attributes: Mapping[str, Any]) -> None:
+        """End the span of a successful call with the attributes of its outcome."""
+        if self._ended:
+            return
+        try:
+            self.telemetry.set_attributes(self.span, attributes)
+        except Exception:
+            report_internal_error(f"recording the response of {self.operation.name}")
+        self._end()
+
+    def fail(self, error: BaseException, extra: Mapping[str, Any] | None = None) -> None:
+        """End the span of a call that raised `error` (the caller re-raises it unchanged)."""
+        if self._ended:
+            return
+        try:
+            secrets = self._secrets()
+            attributes = error_attributes(error, self.provider, secrets)
+            if extra:
+                attributes |= extra
+            self.span.set_attributes(self.telemetry.span_attributes(attributes))
+            message = attributes[semconv.LLM_ERROR_MESSAGE]
+            stacktrace = redact("".join(traceback.format_exception(error)), secrets)
+            self.span.record_exception(
+                error, attributes={"exception.message": message, "exception.stacktrace": stacktrace}
+            )
+            self.span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {message[:200]}"))
+        except Exception:
+            report_internal_error(f"recording the error of {self.operation.name}")
+        self._end()
+
+    def _end(self) -> None:
+        self._ended = True
+        try:
+            self.span.end()
+        except Exception:
+            report_internal_error("ending a span")
+
+    def _secrets(self) -> tuple[str, ...]:
+        """Secret strings of the request, so that no error message can carry them out."""
+        found = [self.kwargs.get(name) for name in _SECRET_ARGUMENTS]
+        for name in _SECRET_HEADER_ARGUMENTS:
+            headers = self.kwargs.get(name)
+            if isinstance(headers, Mapping):
+                found.extend(headers.values())
+        return tuple(value for value in found if isinstance(value, str) and len(value) >= 4)

@@ -1,0 +1,166 @@
+"""Every attribute name this package emits, and how `llm.*` maps onto `gen_ai.*`.
+
+The `llm.*` names are ours (see SPEC.md); the `gen_ai.*` names come from the pinned
+`opentelemetry-semantic-conventions` release, never typed by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
+from opentelemetry.semconv.attributes import error_attributes, server_attributes
+
+# Operations (SPEC "Operations covered"); chat/text_completion/embeddings are also GenAI values.
+CHAT = gen_ai.GenAiOperationNameValues.CHAT.value
+TEXT_COMPLETION = gen_ai.GenAiOperationNameValues.TEXT_COMPLETION.value
+EMBEDDINGS = gen_ai.GenAiOperationNameValues.EMBEDDINGS.value
+
+# Common
+LLM_VENDOR = "llm.vendor"
+LLM_PROVIDER = "llm.provider"
+LLM_OPERATION = "llm.operation"
+LLM_REQUEST_MODEL = "llm.request.model"
+LLM_REQUEST_STREAM = "llm.request.stream"
+LLM_REQUEST_TEMPERATURE = "llm.request.temperature"
+LLM_REQUEST_TOP_P = "llm.request.top_p"
+LLM_REQUEST_MAX_TOKENS = "llm.request.max_tokens"
+LLM_REQUEST_N = "llm.request.n"
+LLM_REQUEST_SEED = "llm.request.seed"
+LLM_REQUEST_PRESENCE_PENALTY = "llm.request.presence_penalty"
+LLM_REQUEST_FREQUENCY_PENALTY = "llm.request.frequency_penalty"
+LLM_REQUEST_STOP = "llm.request.stop"
+LLM_REQUEST_API_BASE = "llm.request.api_base"
+
+# Completion request
+LLM_REQUEST_MESSAGES_COUNT = "llm.request.messages_count"
+LLM_REQUEST_MESSAGE_ROLES = "llm.request.message_roles"
+LLM_REQUEST_CONTENT_LENGTH = "llm.request.content_length"
+LLM_REQUEST_MULTIMODAL = "llm.request.multimodal"
+LLM_REQUEST_TOOLS_COUNT = "llm.request.tools_count"
+LLM_REQUEST_TOOL_NAMES = "llm.request.tool_names"
+LLM_REQUEST_TOOL_CHOICE = "llm.request.tool_choice"
+
+# Completion response
+LLM_RESPONSE_ID = "llm.response.id"
+LLM_RESPONSE_MODEL = "llm.response.model"
+LLM_RESPONSE_CHOICES_COUNT = "llm.response.choices_count"
+LLM_RESPONSE_FINISH_REASON = "llm.response.finish_reason"
+LLM_RESPONSE_FINISH_REASONS = "llm.response.finish_reasons"
+LLM_RESPONSE_CONTENT_LENGTH = "llm.response.content_length"
+LLM_RESPONSE_TOOL_CALLS_COUNT = "llm.response.tool_calls_count"
+LLM_RESPONSE_TOOL_CALL_NAMES = "llm.response.tool_call_names"
+LLM_RESPONSE_TOKENS_PER_SECOND = "llm.response.tokens_per_second"
+LLM_USAGE_PROMPT_TOKENS = "llm.usage.prompt_tokens"
+LLM_USAGE_COMPLETION_TOKENS = "llm.usage.completion_tokens"
+LLM_USAGE_TOTAL_TOKENS = "llm.usage.total_tokens"
+LLM_USAGE_CACHED_TOKENS = "llm.usage.cached_tokens"
+LLM_USAGE_REASONING_TOKENS = "llm.usage.reasoning_tokens"
+LLM_USAGE_ESTIMATED = "llm.usage.estimated"
+LLM_COST_TOTAL_USD = "llm.cost.total_usd"
+
+# Streaming
+LLM_RESPONSE_IS_STREAMING = "llm.response.is_streaming"
+LLM_RESPONSE_TIME_TO_FIRST_TOKEN = "llm.response.time_to_first_token"
+LLM_RESPONSE_CHUNK_COUNT = "llm.response.chunk_count"
+LLM_RESPONSE_CHUNKS_PER_SECOND = "llm.response.chunks_per_second"
+LLM_RESPONSE_STREAM_DURATION = "llm.response.stream_duration"
+LLM_RESPONSE_STREAM_COMPLETED = "llm.response.stream_completed"
+
+# Errors
+LLM_ERROR_TYPE = "llm.error.type"
+LLM_ERROR_MESSAGE = "llm.error.message"
+LLM_ERROR_CATEGORY = "llm.error.category"
+LLM_ERROR_PROVIDER = "llm.error.provider"
+LLM_ERROR_STATUS_CODE = "llm.error.status_code"
+ERROR_TYPE = error_attributes.ERROR_TYPE
+
+# Content (opt-in)
+LLM_REQUEST_MESSAGES = "llm.request.messages"
+LLM_RESPONSE_CONTENT = "llm.response.content"
+
+# GenAI names that have no `llm.*` twin to be derived from.
+GEN_AI_OPERATION_NAME = gen_ai.GEN_AI_OPERATION_NAME
+GEN_AI_PROVIDER_NAME = gen_ai.GEN_AI_PROVIDER_NAME
+SERVER_ADDRESS = server_attributes.SERVER_ADDRESS
+SERVER_PORT = server_attributes.SERVER_PORT
+
+# `llm.*` name -> the `gen_ai.*` name carrying the same value.
+GEN_AI_EQUIVALENTS: Mapping[str, str] = {
+    LLM_OPERATION: gen_ai.GEN_AI_OPERATION_NAME,
+    LLM_REQUEST_MODEL: gen_ai.GEN_AI_REQUEST_MODEL,
+    LLM_REQUEST_STREAM: gen_ai.GEN_AI_REQUEST_STREAM,
+    LLM_REQUEST_TEMPERATURE: gen_ai.GEN_AI_REQUEST_TEMPERATURE,
+    LLM_REQUEST_TOP_P: gen_ai.GEN_AI_REQUEST_TOP_P,
+    LLM_REQUEST_MAX_TOKENS: gen_ai.GEN_AI_REQUEST_MAX_TOKENS,
+    LLM_REQUEST_N: gen_ai.GEN_AI_REQUEST_CHOICE_COUNT,
+    LLM_REQUEST_SEED: gen_ai.GEN_AI_REQUEST_SEED,
+    LLM_REQUEST_PRESENCE_PENALTY: gen_ai.GEN_AI_REQUEST_PRESENCE_PENALTY,
+    LLM_REQUEST_FREQUENCY_PENALTY: gen_ai.GEN_AI_REQUEST_FREQUENCY_PENALTY,
+    LLM_REQUEST_STOP: gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES,
+    LLM_RESPONSE_ID: gen_ai.GEN_AI_RESPONSE_ID,
+    LLM_RESPONSE_MODEL: gen_ai.GEN_AI_RESPONSE_MODEL,
+    LLM_RESPONSE_FINISH_REASONS: gen_ai.GEN_AI_RESPONSE_FINISH_REASONS,
+    LLM_USAGE_PROMPT_TOKENS: gen_ai.GEN_AI_USAGE_INPUT_TOKENS,
+    LLM_USAGE_COMPLETION_TOKENS: gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS,
+    LLM_USAGE_CACHED_TOKENS: gen_ai.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+    LLM_USAGE_REASONING_TOKENS: gen_ai.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+    LLM_RESPONSE_TIME_TO_FIRST_TOKEN: gen_ai.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
+    LLM_REQUEST_MESSAGES: gen_ai.GEN_AI_INPUT_MESSAGES,
+    LLM_RESPONSE_CONTENT: gen_ai.GEN_AI_OUTPUT_MESSAGES,
+}
+
+_PROVIDERS = gen_ai.GenAiProviderNameValues
+# LiteLLM provider name -> `gen_ai.provider.name` value; unlisted names pass through unchanged.
+GEN_AI_PROVIDER_VALUES: Mapping[str, str] = {
+    "openai": _PROVIDERS.OPENAI.value,
+    "text-completion-openai": _PROVIDERS.OPENAI.value,
+    "anthropic": _PROVIDERS.ANTHROPIC.value,
+    "azure": _PROVIDERS.AZURE_AI_OPENAI.value,
+    "azure_text": _PROVIDERS.AZURE_AI_OPENAI.value,
+    "azure_ai": _PROVIDERS.AZURE_AI_INFERENCE.value,
+    "bedrock": _PROVIDERS.AWS_BEDROCK.value,
+    "sagemaker": _PROVIDERS.AWS_BEDROCK.value,
+    "vertex_ai": _PROVIDERS.GCP_VERTEX_AI.value,
+    "vertex_ai_beta": _PROVIDERS.GCP_VERTEX_AI.value,
+    "gemini": _PROVIDERS.GCP_GEMINI.value,
+    "cohere": _PROVIDERS.COHERE.value,
+    "cohere_chat": _PROVIDERS.COHERE.value,
+    "watsonx": _PROVIDERS.IBM_WATSONX_AI.value,
+    "perplexity": _PROVIDERS.PERPLEXITY.value,
+    "xai": _PROVIDERS.X_AI.value,
+    "deepseek": _PROVIDERS.DEEPSEEK.value,
+    "groq": _PROVIDERS.GROQ.value,
+    "mistral": _PROVIDERS.MISTRAL_AI.value,
+}
+
+
+def gen_ai_attributes(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """The `gen_ai.*` (and `server.*`) attributes equivalent to the given `llm.*` ones."""
+    derived = {
+        GEN_AI_EQUIVALENTS[name]: value for name, value in attributes.items() if name in GEN_AI_EQUIVALENTS
+    }
+    provider = attributes.get(LLM_PROVIDER)
+    if provider is not None:
+        derived[GEN_AI_PROVIDER_NAME] = GEN_AI_PROVIDER_VALUES.get(provider, provider)
+    api_base = attributes.get(LLM_REQUEST_API_BASE)
+    if api_base:
+        derived.update(server_attributes_of(api_base))
+    return derived
+
+
+def server_attributes_of(api_base: str) -> dict[str, Any]:
+    """`server.address` and `server.port` of a URL (the port implied by the scheme when absent)."""
+    try:
+        parts = urlsplit(api_base)
+        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    except ValueError:
+        return {}
+    found: dict[str, Any] = {}
+    if parts.hostname:
+        found[SERVER_ADDRESS] = parts.hostname
+    if port:
+        found[SERVER_PORT] = port
+    return found

@@ -1,0 +1,34 @@
+"""What the wrappers share: the tracer and the settings, and how attributes reach a span."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from opentelemetry.trace import Span, Tracer
+
+from . import semconv
+from .config import Settings
+
+
+@dataclass(frozen=True)
+class Telemetry:
+    tracer: Tracer
+    settings: Settings
+
+    def span_attributes(self, attributes: Mapping[str, Any]) -> dict[str, Any]:
+        """The `llm.*` attributes, their `gen_ai.*` twins, or both, as configured."""
+        family = self.settings.semconv
+        selected = (
+            dict(attributes)
+            if family.llm
+            else {k: v for k, v in attributes.items() if not k.startswith("llm.")}
+        )
+        if family.gen_ai:
+            selected.update(semconv.gen_ai_attributes(attributes))
+        return selected
+
+    def set_attributes(self, span: Span, attributes: Mapping[str, Any]) -> None:
+        if attributes:
+            span.set_attributes(self.span_attributes(attributes))

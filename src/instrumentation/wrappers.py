@@ -1,0 +1,97 @@
+"""Wrapper factories: the span lifecycle around one call of a LiteLLM entry point.
+
+One factory per calling convention (sync, async); what differs between operations lives in
+their `Operation`, so every entry point shares this code.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from opentelemetry import context, trace
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled
+
+from .call import LLMCall, Operation
+from .safety import report_internal_error
+from .stream import StreamWrapper
+from .telemetry import Telemetry
+
+# Set in the context while a wrapped call runs: an entry point that LiteLLM calls from
+# inside another one (a fallback, a helper) is part of the outer call, not a second span.
+_INSIDE_CALL = context.create_key("litellm-instrumentation-inside-call")
+
+Wrapper = Callable[[Callable[..., Any], Any, tuple[Any, ...], dict[str, Any]], Any]
+
+
+def sync_wrapper(telemetry: Telemetry, operation: Operation) -> Wrapper:
+    def wrapper(
+        wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        if not is_instrumentation_enabled() or context.get_value(_INSIDE_CALL):
+            return wrapped(*args, **kwargs)
+        call = LLMCall.start(telemetry, operation, args, kwargs)
+        if call is None:
+            return wrapped(*args, **kwargs)
+        token = _enter(call)
+        try:
+            result = wrapped(*args, **kwargs)
+        except BaseException as error:
+            call.fail(error)
+            raise
+        finally:
+            context.detach(token)
+        return _outcome(call, result)
+
+    return wrapper
+
+
+def async_wrapper(telemetry: Telemetry, operation: Operation) -> Wrapper:
+    async def wrapper(
+        wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        if not is_instrumentation_enabled() or context.get_value(_INSIDE_CALL):
+            return await wrapped(*args, **kwargs)
+        call = LLMCall.start(telemetry, operation, args, kwargs)
+        if call is None:
+            return await wrapped(*args, **kwargs)
+        token = _enter(call)
+        try:
+            result = await wrapped(*args, **kwargs)
+        except BaseException as error:
+            call.fail(error)
+            raise
+        finally:
+            context.detach(token)
+        return _outcome(call, result)
+
+    return wrapper
+
+
+def _enter(call: LLMCall) -> object:
+    """Make the call's span current (LiteLLM's own work nests under it) and mark the call."""
+    return context.attach(context.set_value(_INSIDE_CALL, True, trace.set_span_in_context(call.span)))
+
+
+def _outcome(call: LLMCall, result: Any) -> Any:
+    """Hand the result back, ending the span now or when the stream or coroutine ends."""
+    try:
+        if inspect.isawaitable(result):  # `completion(..., acompletion=True)`
+            return _awaited(call, result)
+        if call.kwargs.get("stream") and (hasattr(result, "__next__") or hasattr(result, "__anext__")):
+            return StreamWrapper(result, call)
+        call.succeed(result)
+    except Exception:
+        report_internal_error("handling a result")
+        call.complete({})
+    return result
+
+
+async def _awaited(call: LLMCall, awaitable: Awaitable[Any]) -> Any:
+    try:
+        result = await awaitable
+    except BaseException as error:
+        call.fail(error)
+        raise
+    return _outcome(call, result)
