@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import semconv
-from .attributes.completion import messages_attributes, response_attributes, tools_attributes
-from .attributes.cost import response_cost
+from .attributes.completion import messages_attributes, response_attributes, response_text, tools_attributes
+from .attributes.cost import response_cost, usage_cost_attributes
 from .attributes.fields import field
-from .attributes.usage import usage_attributes
+from .attributes.provider import response_provider
+from .attributes.usage import estimated_usage_attributes, usage_attributes
 from .call import Operation
 
 
@@ -18,11 +19,18 @@ def _chat_request(request: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _chat_response(response: Any, request: Mapping[str, Any]) -> dict[str, Any]:
-    attributes = response_attributes(response) | usage_attributes(field(response, "usage"))
-    cost = response_cost(response)
-    if cost is not None:
-        attributes[semconv.LLM_COST_TOTAL_USD] = cost
-    return attributes
+    attributes = response_attributes(response)
+    usage = usage_attributes(field(response, "usage"))
+    if usage:
+        cost = response_cost(response)
+        if cost is not None:
+            usage[semconv.LLM_COST_TOTAL_USD] = cost
+    else:  # LiteLLM's own cost is then computed from zero tokens: estimate both instead.
+        usage = estimated_usage_attributes(
+            request.get("model"), request.get("messages"), response_text(response)
+        )
+        usage |= usage_cost_attributes(request.get("model"), response_provider(response), usage)
+    return attributes | usage
 
 
 CHAT = Operation(semconv.CHAT, ("model", "messages"), _chat_request, _chat_response)

@@ -16,7 +16,7 @@ from typing import Any
 import wrapt
 
 from . import semconv
-from .attributes.cost import usage_cost
+from .attributes.cost import usage_cost_attributes
 from .attributes.streaming import has_delta, stream_response_attributes
 from .call import LLMCall
 from .safety import report_internal_error
@@ -81,13 +81,10 @@ class StreamState:
         attributes |= stream_response_attributes(self.chunks)
         if self.call.provider is None and self.provider:
             attributes[semconv.LLM_PROVIDER] = self.provider
-        prompt = attributes.get(semconv.LLM_USAGE_PROMPT_TOKENS)
+        attributes |= usage_cost_attributes(
+            self.call.kwargs.get("model"), self.call.provider or self.provider, attributes
+        )
         completion = attributes.get(semconv.LLM_USAGE_COMPLETION_TOKENS)
-        model = self.call.kwargs.get("model")
-        if prompt is not None and completion is not None and isinstance(model, str):
-            cost = usage_cost(model, self.call.provider or self.provider, prompt, completion)
-            if cost is not None:
-                attributes[semconv.LLM_COST_TOTAL_USD] = cost
         if completion and generation_time:
             attributes[semconv.LLM_RESPONSE_TOKENS_PER_SECOND] = completion / generation_time
         return attributes

@@ -75,6 +75,12 @@ def response_attributes(response: Any) -> dict[str, Any]:
     )
 
 
+def response_text(response: Any) -> str:
+    """The text of every choice of a response, joined."""
+    texts = (field(field(choice, "message"), "content") for choice in field(response, "choices") or ())
+    return "".join(text for text in texts if isinstance(text, str))
+
+
 def response_identity(response: Any) -> dict[str, Any]:
     """Response id and model, when the response carries them."""
     attributes: dict[str, Any] = {}

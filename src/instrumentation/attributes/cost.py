@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from .. import semconv
 from .fields import hidden_params
 
 
@@ -29,3 +31,13 @@ def usage_cost(model: str, provider: str | None, prompt_tokens: int, completion_
     except Exception:  # LiteLLM raises for models missing from its price map.
         return None
     return float(prompt_cost + completion_cost)
+
+
+def usage_cost_attributes(model: Any, provider: str | None, usage: Mapping[str, Any]) -> dict[str, Any]:
+    """The cost attribute for the token counts among `usage` (llm.usage.* attributes)."""
+    prompt = usage.get(semconv.LLM_USAGE_PROMPT_TOKENS)
+    completion = usage.get(semconv.LLM_USAGE_COMPLETION_TOKENS)
+    if not isinstance(model, str) or prompt is None or completion is None:
+        return {}
+    cost = usage_cost(model, provider, prompt, completion)
+    return {} if cost is None else {semconv.LLM_COST_TOTAL_USD: cost}

@@ -39,6 +39,9 @@ _TRANSPORT_CLASSES = {
     "ConnectionError": CONNECTION,  # builtin
 }
 
+# LiteLLM classes raised before a request is sent: their `status_code` is made up.
+_RAISED_BEFORE_ANY_REQUEST = {"BudgetExceededError"}
+
 _CLASSES = {
     "ContextWindowExceededError": CONTEXT_WINDOW_EXCEEDED,
     "ContentPolicyViolationError": CONTENT_POLICY,
@@ -55,6 +58,13 @@ _CLASSES = {
     "UnprocessableEntityError": INVALID_REQUEST,
     "UnsupportedParamsError": INVALID_REQUEST,
     "JSONSchemaValidationError": INVALID_REQUEST,
+}
+
+# The machine-readable `error.code` of OpenAI-style error bodies (openai's APIStatusError.code).
+_CODES = {
+    "context_length_exceeded": CONTEXT_WINDOW_EXCEEDED,
+    "content_policy_violation": CONTENT_POLICY,
+    "content_filter": CONTENT_POLICY,
 }
 
 _STATUSES = {
@@ -91,11 +101,15 @@ def error_attributes(
 
 
 def error_category(error: BaseException) -> str:
-    """The SPEC category: a transport failure anywhere in the cause chain wins (LiteLLM
-    reports a refused connection as a 500), then the class, then the status code."""
+    """The SPEC category: a transport failure anywhere in the chain wins (LiteLLM reports a
+    refused connection as a 500), then the provider's error code, the class, the status."""
     transport = _transport_category(error)
     if transport:
         return transport
+    for link in _cause_chain(error):
+        code = getattr(link, "code", None)
+        if isinstance(code, str) and code in _CODES:
+            return _CODES[code]
     for cls in type(error).__mro__:
         category = _CLASSES.get(cls.__name__)
         if category:
@@ -108,7 +122,7 @@ def error_category(error: BaseException) -> str:
 
 def status_code(error: BaseException) -> int | None:
     """The HTTP status of the failed exchange; None when the transport failed before one."""
-    if _transport_category(error):
+    if _transport_category(error) or type(error).__name__ in _RAISED_BEFORE_ANY_REQUEST:
         return None
     return _raw_status(error)
 
@@ -140,7 +154,11 @@ def _raw_status(error: BaseException) -> int | None:
 
 
 def _transport_category(error: BaseException) -> str | None:
+    # LiteLLM's own classes say what LiteLLM concluded (a server's 504 becomes its Timeout);
+    # only the underlying client's exceptions tell that no HTTP answer came at all.
     for link in _cause_chain(error):
+        if type(link).__module__.startswith("litellm"):
+            continue
         for cls in type(link).__mro__:
             category = _TRANSPORT_CLASSES.get(cls.__name__)
             if category:
