@@ -1,0 +1,187 @@
+"""The instrumentor's contract: wrap and unwrap exactly, idempotence, suppression, entry point,
+settings errors, no secrets out, and our own failures never reaching the caller."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import logging
+import subprocess
+import sys
+
+import litellm
+import pytest
+from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+from opentelemetry.instrumentation.utils import suppress_instrumentation
+
+from instrumentation import LiteLLMInstrumentor, operations, safety
+
+from .conftest import API_KEY, MODEL, llm_spans, only_span
+from .openai_server import Scripted, error_body
+
+HI = [{"role": "user", "content": "hi"}]
+
+
+def test_uninstrument_restores_the_exact_original_functions(tracer_provider, exporter, call_args):
+    originals = {name: getattr(litellm, name) for name in operations.ENTRY_POINTS}
+    instrumentor = LiteLLMInstrumentor()
+    instrumentor.instrument(tracer_provider=tracer_provider)
+    assert all(getattr(litellm, name) is not original for name, original in originals.items())
+
+    instrumentor.uninstrument()
+
+    assert all(getattr(litellm, name) is original for name, original in originals.items())
+    litellm.completion(model=MODEL, messages=HI, **call_args)
+    assert llm_spans(exporter) == []
+
+
+def test_instrument_twice_still_makes_one_span(tracer_provider, exporter, call_args):
+    instrumentor = LiteLLMInstrumentor()
+    instrumentor.instrument(tracer_provider=tracer_provider)
+    instrumentor.instrument(tracer_provider=tracer_provider)
+    try:
+        litellm.completion(model=MODEL, messages=HI, **call_args)
+    finally:
+        instrumentor.uninstrument()
+
+    only_span(exporter)
+
+
+@pytest.mark.usefixtures("instrument")
+async def test_suppressed_calls_make_no_span(exporter, call_args):
+    with suppress_instrumentation():
+        litellm.completion(model=MODEL, messages=HI, **call_args)
+        await litellm.acompletion(model=MODEL, messages=HI, **call_args)
+
+    assert llm_spans(exporter) == []
+
+
+def test_entry_point_loads_the_instrumentor():
+    (entry_point,) = [
+        ep
+        for ep in importlib.metadata.entry_points(group="opentelemetry_instrumentor")
+        if ep.name == "litellm"
+    ]
+    assert entry_point.load() is LiteLLMInstrumentor
+    assert LiteLLMInstrumentor().instrumentation_dependencies() == ("litellm >= 1.108, < 2",)
+
+
+def test_importing_the_package_does_not_import_litellm():
+    code = "import sys, instrumentation; print(json.dumps('litellm' in sys.modules))"
+    output = subprocess.run(
+        [sys.executable, "-c", "import json; " + code], capture_output=True, text=True, check=True
+    )
+    assert json.loads(output.stdout) is False
+
+
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [
+        ({"capture_content": "SOMETIMES"}, "capture_content must be a bool or one of NO_CONTENT"),
+        ({"semconv": "otel"}, "semconv must be one of llm, gen_ai, both"),
+        ({"max_content_length": 0}, "max_content_length must be a positive integer"),
+    ],
+)
+def test_bad_settings_are_refused_clearly(argument, message, tracer_provider):
+    instrumentor = LiteLLMInstrumentor()
+    with pytest.raises(ValueError, match=message):
+        instrumentor.instrument(tracer_provider=tracer_provider, **argument)
+    assert not instrumentor.is_instrumented_by_opentelemetry
+
+
+def test_gen_ai_only_and_llm_only(tracer_provider, exporter, call_args):
+    instrumentor = LiteLLMInstrumentor()
+    for family in ("gen_ai", "llm"):
+        instrumentor.instrument(tracer_provider=tracer_provider, semconv=family)
+        try:
+            litellm.completion(model=MODEL, messages=HI, **call_args)
+        finally:
+            instrumentor.uninstrument()
+    gen_ai_span, llm_span = exporter.get_finished_spans()
+
+    assert not [name for name in gen_ai_span.attributes if name.startswith("llm.")]
+    assert gen_ai_span.attributes["gen_ai.usage.output_tokens"] == 7
+    assert not [name for name in llm_span.attributes if name.startswith("gen_ai.")]
+    assert llm_span.attributes["llm.usage.completion_tokens"] == 7
+
+
+@pytest.mark.usefixtures("instrument")
+def test_no_secret_in_any_exported_byte(openai_server, exporter, call_args):
+    """The key travels in api_key, in extra_headers, in the api_base user info, and is echoed by the
+    server's error message: none of it may reach an attribute, an event or the OTLP encoding."""
+    header_secret = "hdr-secret-5e3a1b"
+    openai_server.script(
+        "/v1/chat/completions",
+        Scripted(),
+        Scripted(status=401, body=error_body(f"Incorrect API key provided: {API_KEY} / {header_secret}")),
+    )
+    base = openai_server.base_url.replace("http://", f"http://user:{API_KEY}@")
+    args = call_args | {"api_base": base, "extra_headers": {"X-Api-Key": header_secret}}
+
+    litellm.completion(model=MODEL, messages=HI, **args)
+    with pytest.raises(litellm.AuthenticationError):
+        litellm.completion(model=MODEL, messages=HI, **args)
+
+    spans = llm_spans(exporter)
+    assert len(spans) == 2
+    assert spans[0].attributes["llm.request.api_base"] == openai_server.base_url
+    exported = encode_spans(spans).SerializeToString() + repr([s.to_json() for s in spans]).encode()
+    for secret in (API_KEY, header_secret):
+        assert secret.encode() not in exported
+
+
+@pytest.mark.usefixtures("instrument")
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+async def test_a_failing_extractor_never_reaches_the_caller(
+    is_async, monkeypatch, caplog, exporter, call_args
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("extractor bug")
+
+    monkeypatch.setattr(operations, "response_attributes", broken)
+    monkeypatch.setattr(safety, "_reported", set())
+    with caplog.at_level(logging.DEBUG, logger="instrumentation"):
+        for _ in range(3):
+            if is_async:
+                response = await litellm.acompletion(model=MODEL, messages=HI, **call_args)
+            else:
+                response = litellm.completion(model=MODEL, messages=HI, **call_args)
+            assert response.choices[0].message.content == "Hello from the test server!"
+
+    warnings = [
+        r for r in caplog.records if r.levelno == logging.WARNING and "extractor bug" in (r.exc_text or "")
+    ]
+    assert len(warnings) == 1
+    assert "the LLM call itself is unaffected" in warnings[0].getMessage()
+    assert len(llm_spans(exporter)) == 3
+
+
+@pytest.mark.usefixtures("instrument")
+def test_a_failing_span_start_runs_the_call_bare(monkeypatch, exporter, call_args):
+    def broken(*args, **kwargs):
+        raise RuntimeError("request extractor bug")
+
+    monkeypatch.setattr(operations, "messages_attributes", broken)
+
+    response = litellm.completion(model=MODEL, messages=HI, **call_args)
+
+    assert response.usage.total_tokens == 19
+    assert llm_spans(exporter) == []
+
+
+@pytest.mark.usefixtures("instrument")
+def test_a_failing_error_extractor_still_raises_the_callers_exception(
+    monkeypatch, openai_server, exporter, call_args
+):
+    import instrumentation.call as call_module
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("error extractor bug")
+
+    monkeypatch.setattr(call_module, "error_attributes", broken)
+    openai_server.script("/v1/chat/completions", Scripted(status=429, body=error_body("slow down")))
+
+    with pytest.raises(litellm.RateLimitError):
+        litellm.completion(model=MODEL, messages=HI, **call_args)
+
+    assert len(llm_spans(exporter)) == 1
