@@ -60,10 +60,12 @@ def stream_response_attributes(chunks: Sequence[Any]) -> dict[str, Any]:
 
 def stream_usage_attributes(chunks: Sequence[Any]) -> dict[str, Any]:
     """Usage from the provider's final usage chunk, else LiteLLM's own count (marked estimated)."""
-    for chunk in reversed(chunks):
+    for chunk in reversed(chunks):  # The usage chunk comes after the last chunk with choices.
         reported = usage_attributes(field(chunk, "usage"))
         if reported:
             return reported
+        if field(chunk, "choices"):
+            break
     computed = usage_attributes(hidden_params(chunks[-1]).get("usage"))
     if computed:
         computed[semconv.LLM_USAGE_ESTIMATED] = True
