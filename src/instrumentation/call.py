@@ -12,8 +12,10 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from . import semconv
 from .attributes.common import request_attributes
+from .attributes.content import Message
 from .attributes.errors import error_attributes, redact
 from .attributes.provider import requested_provider, response_provider
+from .config import ContentCapture
 from .safety import report_internal_error
 from .telemetry import Telemetry
 
@@ -40,12 +42,15 @@ class Operation:
     request: Callable[[Mapping[str, Any]], dict[str, Any]]
     # Attributes of a successful response, given the response and the request.
     response: Callable[[Any, Mapping[str, Any]], dict[str, Any]]
+    # Captured content (opt-in): the request's and the response's messages, GenAI-shaped.
+    input_messages: Callable[[Mapping[str, Any]], list[Message]] | None = None
+    output_messages: Callable[[Any], list[Message]] | None = None
 
 
 class LLMCall:
     """The span of one call of a LiteLLM entry point. Every method is safe to call: it never raises."""
 
-    __slots__ = ("_ended", "kwargs", "operation", "provider", "span", "started", "telemetry")
+    __slots__ = ("_ended", "input", "kwargs", "operation", "provider", "span", "started", "telemetry")
 
     def __init__(
         self,
@@ -54,8 +59,10 @@ class LLMCall:
         kwargs: Mapping[str, Any],
         span: Span,
         provider: str | None,
+        input_messages: list[Message],
     ) -> None:
         self.telemetry = telemetry
+        self.input = input_messages
         self.operation = operation
         self.kwargs = kwargs
         self.span = span
@@ -72,13 +79,19 @@ class LLMCall:
             request = dict(zip(operation.positional, args, strict=False)) | dict(kwargs)
             provider = requested_provider(request)
             attributes = request_attributes(operation.name, request, provider) | operation.request(request)
+            capture = telemetry.settings.capture_content
+            messages = []
+            if capture is not ContentCapture.NO_CONTENT and operation.input_messages:
+                messages = operation.input_messages(request)
+                if capture.on_span and messages:
+                    attributes[semconv.LLM_REQUEST_MESSAGES] = telemetry.serialized(messages)
             model = request.get("model")
             span = telemetry.tracer.start_span(
                 f"{operation.name} {model}" if isinstance(model, str) and model else operation.name,
                 kind=SpanKind.CLIENT,
                 attributes=telemetry.span_attributes(attributes),
             )
-            return cls(telemetry, operation, request, span, provider)
+            return cls(telemetry, operation, request, span, provider, messages)
         except Exception:
             report_internal_error(f"starting the span of {operation.name}")
             return None
@@ -88,11 +101,16 @@ class LLMCall:
         """Seconds since the call started."""
         return time.perf_counter() - self.started
 
+    @property
+    def captures_content(self) -> bool:
+        return self.telemetry.settings.capture_content is not ContentCapture.NO_CONTENT
+
     def succeed(self, response: Any) -> None:
         """End the span of a call that returned `response`."""
         if self._ended:
             return
         attributes: dict[str, Any] = {}
+        output: list[Message] = []
         try:
             if self.span.is_recording():
                 attributes = self.operation.response(response, self.kwargs)
@@ -103,16 +121,21 @@ class LLMCall:
                     provider = response_provider(response)
                     if provider:
                         attributes[semconv.LLM_PROVIDER] = provider
+                if self.captures_content and self.operation.output_messages:
+                    output = self.operation.output_messages(response)
         except Exception:
             report_internal_error(f"recording the response of {self.operation.name}")
-        self.complete(attributes)
+        self.complete(attributes, output)
 
-    def complete(self, attributes: Mapping[str, Any]) -> None:
+    def complete(self, attributes: Mapping[str, Any], output: list[Message] | None = None) -> None:
         """End the span of a successful call with the attributes of its outcome."""
         if self._ended:
             return
         try:
+            if output and self.telemetry.settings.capture_content.on_span:
+                attributes = {**attributes, semconv.LLM_RESPONSE_CONTENT: self.telemetry.serialized(output)}
             self.telemetry.set_attributes(self.span, attributes)
+            self._content_event(output or [])
         except Exception:
             report_internal_error(f"recording the response of {self.operation.name}")
         self._end()
@@ -133,9 +156,20 @@ class LLMCall:
                 error, attributes={"exception.message": message, "exception.stacktrace": stacktrace}
             )
             self.span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {message[:200]}"))
+            self._content_event([])
         except Exception:
             report_internal_error(f"recording the error of {self.operation.name}")
         self._end()
+
+    def _content_event(self, output: list[Message]) -> None:
+        """The GenAI content event, when content goes to events."""
+        if not self.telemetry.settings.capture_content.as_event or not (self.input or output):
+            return
+        content = {semconv.GEN_AI_INPUT_MESSAGES: self.input, semconv.GEN_AI_OUTPUT_MESSAGES: output}
+        self.span.add_event(
+            semconv.GEN_AI_CONTENT_EVENT,
+            {name: self.telemetry.serialized(messages) for name, messages in content.items() if messages},
+        )
 
     def _end(self) -> None:
         self._ended = True

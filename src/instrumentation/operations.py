@@ -7,6 +7,7 @@ from typing import Any
 
 from . import semconv
 from .attributes.completion import messages_attributes, response_attributes, response_text, tools_attributes
+from .attributes.content import Message, input_messages, output_messages
 from .attributes.cost import response_cost, usage_cost_attributes
 from .attributes.fields import field
 from .attributes.provider import response_provider
@@ -33,7 +34,13 @@ def _chat_response(response: Any, request: Mapping[str, Any]) -> dict[str, Any]:
     return attributes | usage
 
 
-CHAT = Operation(semconv.CHAT, ("model", "messages"), _chat_request, _chat_response)
+def _chat_input(request: Mapping[str, Any]) -> list[Message]:
+    return input_messages(request.get("messages"))
+
+
+CHAT = Operation(
+    semconv.CHAT, ("model", "messages"), _chat_request, _chat_response, _chat_input, output_messages
+)
 
 # Attribute of the `litellm` package -> (operation, is the entry point async).
 ENTRY_POINTS: Mapping[str, tuple[Operation, bool]] = {

@@ -83,6 +83,10 @@ LLM_RESPONSE_CONTENT = "llm.response.content"
 
 # GenAI names that have no `llm.*` twin to be derived from.
 GEN_AI_OPERATION_NAME = gen_ai.GEN_AI_OPERATION_NAME
+GEN_AI_INPUT_MESSAGES = gen_ai.GEN_AI_INPUT_MESSAGES
+GEN_AI_OUTPUT_MESSAGES = gen_ai.GEN_AI_OUTPUT_MESSAGES
+# The GenAI conventions' event for captured content (no constant for it in the semconv package).
+GEN_AI_CONTENT_EVENT = "gen_ai.client.inference.operation.details"
 GEN_AI_PROVIDER_NAME = gen_ai.GEN_AI_PROVIDER_NAME
 SERVER_ADDRESS = server_attributes.SERVER_ADDRESS
 SERVER_PORT = server_attributes.SERVER_PORT
@@ -108,8 +112,8 @@ GEN_AI_EQUIVALENTS: Mapping[str, str] = {
     LLM_USAGE_CACHED_TOKENS: gen_ai.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
     LLM_USAGE_REASONING_TOKENS: gen_ai.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
     LLM_RESPONSE_TIME_TO_FIRST_TOKEN: gen_ai.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
-    LLM_REQUEST_MESSAGES: gen_ai.GEN_AI_INPUT_MESSAGES,
-    LLM_RESPONSE_CONTENT: gen_ai.GEN_AI_OUTPUT_MESSAGES,
+    LLM_REQUEST_MESSAGES: GEN_AI_INPUT_MESSAGES,
+    LLM_RESPONSE_CONTENT: GEN_AI_OUTPUT_MESSAGES,
 }
 
 _PROVIDERS = gen_ai.GenAiProviderNameValues

@@ -16,8 +16,9 @@ from typing import Any
 import wrapt
 
 from . import semconv
+from .attributes.content import Message
 from .attributes.cost import usage_cost_attributes
-from .attributes.streaming import has_delta, stream_response_attributes
+from .attributes.streaming import has_delta, stream_output_messages, stream_response_attributes
 from .call import LLMCall
 from .safety import report_internal_error
 
@@ -51,12 +52,15 @@ class StreamState:
             return
         self.ended = True
         attributes: dict[str, Any] = {}
+        output: list[Message] = []
         try:
             attributes = self._attributes(completed)
+            if self.call.captures_content:
+                output = stream_output_messages(self.chunks)
         except Exception:
             report_internal_error("aggregating a stream")
         if error is None:
-            self.call.complete(attributes)
+            self.call.complete(attributes, output)
         else:
             self.call.fail(error, attributes)
         self.chunks = []

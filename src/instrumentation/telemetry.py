@@ -9,6 +9,7 @@ from typing import Any
 from opentelemetry.trace import Span, Tracer
 
 from . import semconv
+from .attributes.content import Message, serialized
 from .config import Settings
 
 
@@ -20,14 +21,18 @@ class Telemetry:
     def span_attributes(self, attributes: Mapping[str, Any]) -> dict[str, Any]:
         """The `llm.*` attributes, their `gen_ai.*` twins, or both, as configured."""
         family = self.settings.semconv
-        selected = (
-            dict(attributes)
-            if family.llm
-            else {k: v for k, v in attributes.items() if not k.startswith("llm.")}
-        )
+        selected = {
+            name: value
+            for name, value in attributes.items()
+            if (family.llm or not name.startswith("llm."))
+            and (family.gen_ai or not name.startswith("gen_ai."))
+        }
         if family.gen_ai:
             selected.update(semconv.gen_ai_attributes(attributes))
         return selected
+
+    def serialized(self, messages: list[Message]) -> str:
+        return serialized(messages, self.settings.max_content_length)
 
     def set_attributes(self, span: Span, attributes: Mapping[str, Any]) -> None:
         if attributes:

@@ -7,6 +7,7 @@ from typing import Any
 
 from .. import semconv
 from .completion import choices_attributes, response_identity
+from .content import Message, output_message
 from .fields import field, hidden_params
 from .usage import usage_attributes
 
@@ -77,3 +78,35 @@ def _first_with(chunks: Sequence[Any], name: str) -> Any:
         if field(chunk, name):
             return chunk
     return None
+
+
+def stream_output_messages(chunks: Sequence[Any]) -> list[Message]:
+    """Captured content of a stream: each choice's text, and its tool calls with their
+    arguments assembled across deltas."""
+    texts: dict[int, list[str]] = {}
+    calls: dict[int, dict[int, dict[str, Any]]] = {}
+    finish_reasons: dict[int, str] = {}
+    for chunk in chunks:
+        for choice in field(chunk, "choices") or ():
+            index = field(choice, "index") or 0
+            delta = field(choice, "delta")
+            content = field(delta, "content")
+            if isinstance(content, str):
+                texts.setdefault(index, []).append(content)
+            reason = field(choice, "finish_reason")
+            if isinstance(reason, str):
+                finish_reasons[index] = reason
+            for call in field(delta, "tool_calls") or ():
+                assembled = calls.setdefault(index, {}).setdefault(
+                    field(call, "index") or 0, {"id": None, "function": {"name": None, "arguments": ""}}
+                )
+                function = field(call, "function")
+                assembled["id"] = assembled["id"] or field(call, "id")
+                assembled["function"]["name"] = assembled["function"]["name"] or field(function, "name")
+                assembled["function"]["arguments"] += field(function, "arguments") or ""
+    return [
+        output_message(
+            "".join(texts.get(index, ())), list(calls.get(index, {}).values()), finish_reasons.get(index)
+        )
+        for index in sorted(texts.keys() | calls.keys() | finish_reasons.keys())
+    ]
