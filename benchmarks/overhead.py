@@ -23,6 +23,8 @@ from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
@@ -50,6 +52,7 @@ def compare(
     work: Callable[[], int],
     instrumentor: LiteLLMInstrumentor,
     provider: TracerProvider,
+    meters: MeterProvider,
     rounds: int,
 ) -> dict[str, float]:
     bare_cpu, inst_cpu, bare_wall, inst_wall = [], [], [], []
@@ -57,7 +60,7 @@ def compare(
         cpu, wall, units = measure(work)
         bare_cpu.append(cpu / units)
         bare_wall.append(wall / units)
-        instrumentor.instrument(tracer_provider=provider)
+        instrumentor.instrument(tracer_provider=provider, meter_provider=meters)
         try:
             cpu, wall, units = measure(work)
         finally:
@@ -85,13 +88,15 @@ def ours_alone(response: object, chunks: list, repeats: int) -> tuple[float, flo
     the real wrapper around a function returning a prebuilt response, and the real stream proxy
     over prebuilt chunks, end-of-stream aggregation included. Best of `repeats`."""
     from instrumentation.config import Settings
+    from instrumentation.metrics import Metrics
     from instrumentation.operations import CHAT
     from instrumentation.telemetry import Telemetry
     from instrumentation.wrappers import sync_wrapper
 
     provider = TracerProvider()
     provider.add_span_processor(BatchSpanProcessor(DroppingExporter()))
-    wrapper = sync_wrapper(Telemetry(provider.get_tracer("bench"), Settings()), CHAT)
+    meter = MeterProvider([InMemoryMetricReader()]).get_meter("bench")  # Metrics aggregated too.
+    wrapper = sync_wrapper(Telemetry(provider.get_tracer("bench"), Settings(), Metrics(meter)), CHAT)
     request = {"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "Say hello"}]}
 
     def respond(**kwargs: object) -> object:
@@ -135,6 +140,7 @@ def main() -> None:
     litellm.suppress_debug_info = True
     provider = TracerProvider()
     provider.add_span_processor(BatchSpanProcessor(DroppingExporter()))
+    meters = MeterProvider([InMemoryMetricReader()])
     instrumentor = LiteLLMInstrumentor()
     server = OpenAIServer().start()
     args = {"api_base": server.base_url, "api_key": "sk-bench", "max_retries": 0, "num_retries": 0}
@@ -165,8 +171,12 @@ def main() -> None:
             f"litellm {__import__('importlib.metadata').metadata.version('litellm')}, "
             f"{options.rounds} rounds, medians"
         )
-        compare("completion, non-streamed (HTTP)", "call", calls, instrumentor, provider, options.rounds)
-        compare("completion, streamed (HTTP)", "chunk", streams, instrumentor, provider, options.rounds)
+        compare(
+            "completion, non-streamed (HTTP)", "call", calls, instrumentor, provider, meters, options.rounds
+        )
+        compare(
+            "completion, streamed (HTTP)", "chunk", streams, instrumentor, provider, meters, options.rounds
+        )
     finally:
         server.stop()
 

@@ -112,17 +112,16 @@ class LLMCall:
         attributes: dict[str, Any] = {}
         output: list[Message] = []
         try:
-            if self.span.is_recording():
-                attributes = self.operation.response(response, self.kwargs)
-                completion_tokens = attributes.get(semconv.LLM_USAGE_COMPLETION_TOKENS)
-                if completion_tokens:
-                    attributes[semconv.LLM_RESPONSE_TOKENS_PER_SECOND] = completion_tokens / self.elapsed
-                if self.provider is None:
-                    provider = response_provider(response)
-                    if provider:
-                        attributes[semconv.LLM_PROVIDER] = provider
-                if self.captures_content and self.operation.output_messages:
-                    output = self.operation.output_messages(response)
+            attributes = self.operation.response(response, self.kwargs)  # Metrics need it unsampled too.
+            completion_tokens = attributes.get(semconv.LLM_USAGE_COMPLETION_TOKENS)
+            if completion_tokens:
+                attributes[semconv.LLM_RESPONSE_TOKENS_PER_SECOND] = completion_tokens / self.elapsed
+            if self.provider is None:
+                provider = response_provider(response)
+                if provider:
+                    attributes[semconv.LLM_PROVIDER] = provider
+            if self.captures_content and self.operation.output_messages and self.span.is_recording():
+                output = self.operation.output_messages(response)
         except Exception:
             report_internal_error(f"recording the response of {self.operation.name}")
         self.complete(attributes, output)
@@ -138,12 +137,13 @@ class LLMCall:
             self._content_event(output or [])
         except Exception:
             report_internal_error(f"recording the response of {self.operation.name}")
-        self._end()
+        self._end(attributes)
 
     def fail(self, error: BaseException, extra: Mapping[str, Any] | None = None) -> None:
         """End the span of a call that raised `error` (the caller re-raises it unchanged)."""
         if self._ended:
             return
+        attributes: dict[str, Any] = {}
         try:
             secrets = self._secrets()
             attributes = error_attributes(error, self.provider, secrets)
@@ -159,7 +159,7 @@ class LLMCall:
             self._content_event([])
         except Exception:
             report_internal_error(f"recording the error of {self.operation.name}")
-        self._end()
+        self._end(attributes)
 
     def _content_event(self, output: list[Message]) -> None:
         """The GenAI content event, when content goes to events."""
@@ -171,12 +171,19 @@ class LLMCall:
             {name: self.telemetry.serialized(messages) for name, messages in content.items() if messages},
         )
 
-    def _end(self) -> None:
+    def _end(self, outcome: Mapping[str, Any]) -> None:
         self._ended = True
         try:
             self.span.end()
+            self.telemetry.metrics.record(
+                self.operation.name,
+                self.provider or outcome.get(semconv.LLM_PROVIDER),
+                self.kwargs.get("model"),
+                self.elapsed,
+                outcome,
+            )
         except Exception:
-            report_internal_error("ending a span")
+            report_internal_error("ending a call")
 
     def _secrets(self) -> tuple[str, ...]:
         """Secret strings of the request, so that no error message can carry them out."""

@@ -18,6 +18,7 @@ Every call of a wrapped LiteLLM entry point (``litellm.completion``, ``litellm.a
 ``instrument()`` keyword arguments:
 
 - ``tracer_provider``: where spans go (default: the global provider).
+- ``meter_provider``: where the GenAI client metrics go (default: the global provider).
 - ``capture_content``: record prompts and completions (``True``/``False`` or one of
   ``NO_CONTENT``, ``SPAN_ONLY``, ``EVENT_ONLY``, ``SPAN_AND_EVENT``). Default off.
 - ``max_content_length``: characters of captured content kept per attribute (10 000).
@@ -38,13 +39,14 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from opentelemetry import trace
+from opentelemetry import metrics, trace
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 from opentelemetry.instrumentation.utils import unwrap
 from opentelemetry.semconv.schemas import Schemas
 from wrapt import wrap_function_wrapper
 
 from .config import settings_from
+from .metrics import Metrics
 from .package import _instruments
 from .telemetry import Telemetry
 from .version import __version__
@@ -70,7 +72,8 @@ class LiteLLMInstrumentor(BaseInstrumentor):
         from .operations import ENTRY_POINTS
 
         tracer = trace.get_tracer(__name__, __version__, kwargs.get("tracer_provider"), schema_url=SCHEMA_URL)
-        telemetry = Telemetry(tracer, settings)
+        meter = metrics.get_meter(__name__, __version__, kwargs.get("meter_provider"), schema_url=SCHEMA_URL)
+        telemetry = Telemetry(tracer, settings, Metrics(meter))
         self._wrapped: list[str] = []
         for name, (operation, is_async) in ENTRY_POINTS.items():
             if not callable(getattr(litellm, name, None)):

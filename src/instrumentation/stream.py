@@ -55,7 +55,7 @@ class StreamState:
         output: list[Message] = []
         try:
             attributes = self._attributes(completed)
-            if self.call.captures_content:
+            if self.call.captures_content and self.call.span.is_recording():
                 output = stream_output_messages(self.chunks)
         except Exception:
             report_internal_error("aggregating a stream")
@@ -80,8 +80,6 @@ class StreamState:
             if duration > 0:
                 attributes[semconv.LLM_RESPONSE_CHUNKS_PER_SECOND] = len(self.chunks) / duration
             generation_time = self.last_chunk_at - (self.first_token_at or self.first_chunk_at)
-        if not self.call.span.is_recording():
-            return attributes
         attributes |= stream_response_attributes(self.chunks)
         if self.call.provider is None and self.provider:
             attributes[semconv.LLM_PROVIDER] = self.provider

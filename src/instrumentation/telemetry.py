@@ -11,12 +11,14 @@ from opentelemetry.trace import Span, Tracer
 from . import semconv
 from .attributes.content import Message, serialized
 from .config import Settings
+from .metrics import Metrics
 
 
 @dataclass(frozen=True)
 class Telemetry:
     tracer: Tracer
     settings: Settings
+    metrics: Metrics
 
     def span_attributes(self, attributes: Mapping[str, Any]) -> dict[str, Any]:
         """The `llm.*` attributes, their `gen_ai.*` twins, or both, as configured."""
