@@ -261,6 +261,8 @@ class _HTTPServer(ThreadingHTTPServer):
     # Don't join handler threads on close: they may be sleeping on a scripted delay or idling on keep-alive.
     block_on_close = False
     daemon_threads = True
+    # socketserver's default backlog of 5 makes bursts of concurrent clients wait for TCP retries.
+    request_queue_size = 256
 
     def __init__(
         self,

@@ -38,6 +38,8 @@ class StreamState:
         self.ended = False
 
     def on_chunk(self, chunk: Any) -> None:
+        if self.ended:  # Chunks read after the span ended (e.g. after a cancellation) are not kept.
+            return
         now = time.perf_counter()
         if self.first_chunk_at is None:
             self.first_chunk_at = now

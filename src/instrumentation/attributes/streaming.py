@@ -25,10 +25,13 @@ def stream_response_attributes(chunks: Sequence[Any]) -> dict[str, Any]:
     """Identity, choices, tool calls and usage of the whole stream."""
     if not chunks:
         return {}
-    attributes = response_identity(_first_with(chunks, "id") or chunks[0])
-    model_chunk = _first_with(chunks, "model")
-    if model_chunk is not None:
-        attributes |= response_identity(model_chunk)
+    attributes = response_identity(_first_with(chunks, "id"))
+    # LiteLLM rewrites each chunk's model to the requested one; the provider's is kept aside.
+    model = hidden_params(chunks[-1]).get("provider_response_model") or field(
+        _first_with(chunks, "model"), "model"
+    )
+    if isinstance(model, str) and model:
+        attributes[semconv.LLM_RESPONSE_MODEL] = model
     finish_reasons: dict[int, str] = {}
     content_length = 0
     tool_names: dict[tuple[int, int], str] = {}
@@ -61,16 +64,21 @@ def stream_response_attributes(chunks: Sequence[Any]) -> dict[str, Any]:
 
 def stream_usage_attributes(chunks: Sequence[Any]) -> dict[str, Any]:
     """Usage from the provider's final usage chunk, else LiteLLM's own count (marked estimated)."""
+    usage: dict[str, Any] = {}
     for chunk in reversed(chunks):  # The usage chunk comes after the last chunk with choices.
-        reported = usage_attributes(field(chunk, "usage"))
-        if reported:
-            return reported
-        if field(chunk, "choices"):
+        usage = usage_attributes(field(chunk, "usage"))
+        if usage or field(chunk, "choices"):
             break
-    computed = usage_attributes(hidden_params(chunks[-1]).get("usage"))
-    if computed:
-        computed[semconv.LLM_USAGE_ESTIMATED] = True
-    return computed
+    if not usage:
+        usage = usage_attributes(hidden_params(chunks[-1]).get("usage"))
+        if usage:
+            usage[semconv.LLM_USAGE_ESTIMATED] = True
+    # LiteLLM's stream builder fills the detail counts with 0 whatever the provider sent:
+    # a 0 there is not a report.
+    for name in (semconv.LLM_USAGE_CACHED_TOKENS, semconv.LLM_USAGE_REASONING_TOKENS):
+        if usage.get(name) == 0:
+            del usage[name]
+    return usage
 
 
 def _first_with(chunks: Sequence[Any], name: str) -> Any:
