@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 import traceback
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from opentelemetry.context import Context
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from . import semconv
@@ -50,7 +52,18 @@ class Operation:
 class LLMCall:
     """The span of one call of a LiteLLM entry point. Every method is safe to call: it never raises."""
 
-    __slots__ = ("_ended", "input", "kwargs", "operation", "provider", "span", "started", "telemetry")
+    __slots__ = (
+        "_ended",
+        "call_id",
+        "input",
+        "kwargs",
+        "operation",
+        "provider",
+        "span",
+        "start_ns",
+        "started",
+        "telemetry",
+    )
 
     def __init__(
         self,
@@ -60,8 +73,12 @@ class LLMCall:
         span: Span,
         provider: str | None,
         input_messages: list[Message],
+        start_ns: int,
     ) -> None:
         self.telemetry = telemetry
+        self.start_ns = start_ns
+        call_id = kwargs.get("litellm_call_id")
+        self.call_id = call_id if isinstance(call_id, str) and call_id else str(uuid.uuid4())
         self.input = input_messages
         self.operation = operation
         self.kwargs = kwargs
@@ -72,7 +89,14 @@ class LLMCall:
 
     @classmethod
     def start(
-        cls, telemetry: Telemetry, operation: Operation, args: tuple[Any, ...], kwargs: Mapping[str, Any]
+        cls,
+        telemetry: Telemetry,
+        operation: Operation,
+        args: tuple[Any, ...],
+        kwargs: Mapping[str, Any],
+        *,
+        start_ns: int | None = None,
+        parent: Context | None = None,
     ) -> LLMCall | None:
         """Open the span of a call about to run; None if that failed (the call then runs bare)."""
         try:
@@ -86,26 +110,32 @@ class LLMCall:
                 if capture.on_span and messages:
                     attributes[semconv.LLM_REQUEST_MESSAGES] = telemetry.serialized(messages)
             model = request.get("model")
+            start_ns = start_ns if start_ns is not None else time.time_ns()
             span = telemetry.tracer.start_span(
                 f"{operation.name} {model}" if isinstance(model, str) and model else operation.name,
+                context=parent,
                 kind=SpanKind.CLIENT,
                 attributes=telemetry.span_attributes(attributes),
+                start_time=start_ns,
             )
-            return cls(telemetry, operation, request, span, provider, messages)
+            return cls(telemetry, operation, request, span, provider, messages, start_ns)
         except Exception:
             report_internal_error(f"starting the span of {operation.name}")
             return None
 
-    @property
-    def elapsed(self) -> float:
-        """Seconds since the call started."""
+    def duration(self, end_ns: int | None = None) -> float:
+        """Seconds from the call's start to `end_ns` (LiteLLM's reported end), or to now."""
+        if end_ns is not None:
+            return (end_ns - self.start_ns) / 1e9
         return time.perf_counter() - self.started
 
     @property
     def captures_content(self) -> bool:
         return self.telemetry.settings.capture_content is not ContentCapture.NO_CONTENT
 
-    def succeed(self, response: Any) -> None:
+    def succeed(
+        self, response: Any, extra: Mapping[str, Any] | None = None, end_ns: int | None = None
+    ) -> None:
         """End the span of a call that returned `response`."""
         if self._ended:
             return
@@ -113,9 +143,11 @@ class LLMCall:
         output: list[Message] = []
         try:
             attributes = self.operation.response(response, self.kwargs)  # Metrics need it unsampled too.
+            if extra:
+                attributes |= extra
             completion_tokens = attributes.get(semconv.LLM_USAGE_COMPLETION_TOKENS)
             if completion_tokens:
-                attributes[semconv.LLM_RESPONSE_TOKENS_PER_SECOND] = completion_tokens / self.elapsed
+                attributes[semconv.LLM_RESPONSE_TOKENS_PER_SECOND] = completion_tokens / self.duration(end_ns)
             if self.provider is None:
                 provider = response_provider(response)
                 if provider:
@@ -124,9 +156,11 @@ class LLMCall:
                 output = self.operation.output_messages(response)
         except Exception:
             report_internal_error(f"recording the response of {self.operation.name}")
-        self.complete(attributes, output)
+        self.complete(attributes, output, end_ns)
 
-    def complete(self, attributes: Mapping[str, Any], output: list[Message] | None = None) -> None:
+    def complete(
+        self, attributes: Mapping[str, Any], output: list[Message] | None = None, end_ns: int | None = None
+    ) -> None:
         """End the span of a successful call with the attributes of its outcome."""
         if self._ended:
             return
@@ -137,9 +171,11 @@ class LLMCall:
             self._content_event(output or [])
         except Exception:
             report_internal_error(f"recording the response of {self.operation.name}")
-        self._end(attributes)
+        self._end(attributes, end_ns)
 
-    def fail(self, error: BaseException, extra: Mapping[str, Any] | None = None) -> None:
+    def fail(
+        self, error: BaseException, extra: Mapping[str, Any] | None = None, end_ns: int | None = None
+    ) -> None:
         """End the span of a call that raised `error` (the caller re-raises it unchanged)."""
         if self._ended:
             return
@@ -159,7 +195,7 @@ class LLMCall:
             self._content_event([])
         except Exception:
             report_internal_error(f"recording the error of {self.operation.name}")
-        self._end(attributes)
+        self._end(attributes, end_ns)
 
     def _content_event(self, output: list[Message]) -> None:
         """The GenAI content event, when content goes to events."""
@@ -171,15 +207,15 @@ class LLMCall:
             {name: self.telemetry.serialized(messages) for name, messages in content.items() if messages},
         )
 
-    def _end(self, outcome: Mapping[str, Any]) -> None:
+    def _end(self, outcome: Mapping[str, Any], end_ns: int | None) -> None:
         self._ended = True
         try:
-            self.span.end()
+            self.span.end(end_ns)
             self.telemetry.metrics.record(
                 self.operation.name,
                 self.provider or outcome.get(semconv.LLM_PROVIDER),
                 self.kwargs.get("model"),
-                self.elapsed,
+                self.duration(end_ns),
                 outcome,
             )
         except Exception:

@@ -45,6 +45,7 @@ from opentelemetry.instrumentation.utils import unwrap
 from opentelemetry.semconv.schemas import Schemas
 from wrapt import wrap_function_wrapper
 
+from . import routing
 from .config import settings_from
 from .metrics import Metrics
 from .package import _instruments
@@ -81,6 +82,11 @@ class LiteLLMInstrumentor(BaseInstrumentor):
             factory = async_wrapper if is_async else sync_wrapper
             wrap_function_wrapper(litellm, name, factory(telemetry, operation))
             self._wrapped.append(name)
+        from .callback import CallbackHandler
+
+        self._handler = CallbackHandler(telemetry)
+        self._routed = routing.route(self._handler)
+        routing.register(self._handler)
 
     def _uninstrument(self, **kwargs: Any) -> None:
         import litellm
@@ -88,3 +94,6 @@ class LiteLLMInstrumentor(BaseInstrumentor):
         for name in self._wrapped:
             unwrap(litellm, name)
         self._wrapped = []
+        if self._routed:
+            routing.unroute()
+        routing.unregister(self._handler)

@@ -34,6 +34,10 @@ LLM_REQUEST_FREQUENCY_PENALTY = "llm.request.frequency_penalty"
 LLM_REQUEST_STOP = "llm.request.stop"
 LLM_REQUEST_API_BASE = "llm.request.api_base"
 
+# Router (LiteLLM's Router passes these in the call's metadata)
+LLM_ROUTER_MODEL_GROUP = "llm.router.model_group"
+LLM_ROUTER_DEPLOYMENT = "llm.router.deployment"
+
 # Completion request
 LLM_REQUEST_MESSAGES_COUNT = "llm.request.messages_count"
 LLM_REQUEST_MESSAGE_ROLES = "llm.request.message_roles"

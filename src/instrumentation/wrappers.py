@@ -14,6 +14,7 @@ from opentelemetry import context, trace
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
 from .call import LLMCall, Operation
+from .registry import CALLS
 from .safety import report_internal_error
 from .stream import StreamWrapper
 from .telemetry import Telemetry
@@ -34,7 +35,7 @@ def sync_wrapper(telemetry: Telemetry, operation: Operation) -> Wrapper:
         call = LLMCall.start(telemetry, operation, args, kwargs)
         if call is None:
             return wrapped(*args, **kwargs)
-        token = _enter(call)
+        token = _enter(call, kwargs)
         try:
             result = wrapped(*args, **kwargs)
         except BaseException as error:
@@ -56,7 +57,7 @@ def async_wrapper(telemetry: Telemetry, operation: Operation) -> Wrapper:
         call = LLMCall.start(telemetry, operation, args, kwargs)
         if call is None:
             return await wrapped(*args, **kwargs)
-        token = _enter(call)
+        token = _enter(call, kwargs)
         try:
             result = await wrapped(*args, **kwargs)
         except BaseException as error:
@@ -69,8 +70,11 @@ def async_wrapper(telemetry: Telemetry, operation: Operation) -> Wrapper:
     return wrapper
 
 
-def _enter(call: LLMCall) -> object:
-    """Make the call's span current (LiteLLM's own work nests under it) and mark the call."""
+def _enter(call: LLMCall, kwargs: dict[str, Any]) -> object:
+    """Claim the call for this span, under an id LiteLLM hands to our callback, and make the
+    span current (LiteLLM's own work nests under it)."""
+    kwargs["litellm_call_id"] = call.call_id
+    CALLS.claimed.put(call.call_id)
     return context.attach(context.set_value(_INSIDE_CALL, True, trace.set_span_in_context(call.span)))
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from .. import semconv
+from .fields import field
 
 _NUMERIC_PARAMETERS = {
     "temperature": semconv.LLM_REQUEST_TEMPERATURE,
@@ -45,6 +46,20 @@ def request_attributes(operation: str, kwargs: Mapping[str, Any], provider: str 
     api_base = safe_url(kwargs.get("api_base") or kwargs.get("base_url"))
     if api_base:
         attributes[semconv.LLM_REQUEST_API_BASE] = api_base
+    return attributes | router_attributes(kwargs.get("metadata"))
+
+
+def router_attributes(metadata: Any) -> dict[str, Any]:
+    """Model group and deployment of a call made by LiteLLM's Router."""
+    if not isinstance(metadata, Mapping):
+        return {}
+    attributes: dict[str, Any] = {}
+    group = metadata.get("model_group")
+    if isinstance(group, str) and group:
+        attributes[semconv.LLM_ROUTER_MODEL_GROUP] = group
+    deployment = field(metadata.get("model_info"), "id")
+    if isinstance(deployment, str) and deployment:
+        attributes[semconv.LLM_ROUTER_DEPLOYMENT] = deployment
     return attributes
 
 

@@ -1,0 +1,144 @@
+"""The LiteLLM callback: the span of a call the wrappers did not see, and nothing for one they did.
+
+Registered by `instrument()` in `litellm.callbacks`, and what the name `"agentops"` in
+`litellm.success_callback` / `failure_callback` resolves to (see `routing`). For a call a
+wrapper traced (its `litellm_call_id` is claimed) every hook costs one dictionary lookup.
+Otherwise, e.g. `from litellm import completion` imported before `instrument()`, the hook
+makes the call's one span itself, from what LiteLLM reports: its start and end times, the
+caller's context remembered by the pre-call hook, the response or the exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from litellm.integrations.custom_logger import CustomLogger
+from opentelemetry import context
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled
+
+from . import semconv
+from .call import LLMCall
+from .operations import ENTRY_POINTS
+from .registry import CALLS
+from .safety import report_internal_error
+from .telemetry import Telemetry
+
+
+class CallbackHandler(CustomLogger):
+    """LiteLLM's hooks, routed to one span per call."""
+
+    def __init__(self, telemetry: Telemetry) -> None:
+        super().__init__()
+        self.telemetry = telemetry
+
+    def log_pre_api_call(self, model: Any, messages: Any, kwargs: dict[str, Any]) -> None:
+        """Runs in the caller's context on every path: remember it for the span's parent."""
+        try:
+            call_id = kwargs.get("litellm_call_id")
+            if not isinstance(call_id, str) or call_id in CALLS.claimed:
+                return
+            if is_instrumentation_enabled():
+                CALLS.parents.put(call_id, context.get_current())
+            else:
+                CALLS.claimed.put(call_id)  # Suppressed: no span, from the hooks either.
+        except Exception:
+            report_internal_error("the LiteLLM pre-call hook")
+
+    def log_success_event(
+        self, kwargs: dict[str, Any], response_obj: Any, start_time: Any, end_time: Any
+    ) -> None:
+        self._finish(kwargs, response_obj, start_time, end_time, None)
+
+    async def async_log_success_event(
+        self, kwargs: dict[str, Any], response_obj: Any, start_time: Any, end_time: Any
+    ) -> None:
+        self._finish(kwargs, response_obj, start_time, end_time, None)
+
+    def log_failure_event(
+        self, kwargs: dict[str, Any], response_obj: Any, start_time: Any, end_time: Any
+    ) -> None:
+        self._finish(kwargs, None, start_time, end_time, _exception(kwargs))
+
+    async def async_log_failure_event(
+        self, kwargs: dict[str, Any], response_obj: Any, start_time: Any, end_time: Any
+    ) -> None:
+        self._finish(kwargs, None, start_time, end_time, _exception(kwargs))
+
+    def _finish(
+        self,
+        kwargs: dict[str, Any],
+        response: Any,
+        start_time: Any,
+        end_time: Any,
+        error: BaseException | None,
+    ) -> None:
+        try:
+            call_id = kwargs.get("litellm_call_id")
+            if not isinstance(call_id, str) or CALLS.claimed.discard(call_id):
+                return  # A wrapper made this call's span (or it was suppressed).
+            entry = ENTRY_POINTS.get(kwargs.get("call_type"))
+            start_ns, end_ns = _ns(start_time), _ns(end_time)
+            if entry is None or start_ns is None or end_ns is None:
+                return
+            parent = CALLS.parents.pop(call_id)
+            call = LLMCall.start(
+                self.telemetry, entry[0], (), callback_request(kwargs), start_ns=start_ns, parent=parent
+            )
+            if call is None:
+                return
+            extra = _stream_attributes(kwargs, start_ns)
+            if error is None:
+                call.succeed(response, extra, end_ns)
+            else:
+                call.fail(error, extra, end_ns)
+        except Exception:
+            report_internal_error("the LiteLLM callback")
+
+
+def callback_request(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """The call's request, rebuilt from LiteLLM's logging details (its kwargs to the hooks)."""
+    litellm_params = kwargs.get("litellm_params") or {}
+    metadata = litellm_params.get("metadata") or {}
+    hidden = metadata.get("hidden_params") or {}
+    request = dict(kwargs.get("optional_params") or {})
+    request.update(
+        # LiteLLM strips the provider prefix from `model`; its full name is kept aside.
+        model=hidden.get("litellm_model_name") or kwargs.get("model"),
+        messages=kwargs.get("messages"),
+        stream=bool(kwargs.get("stream")),
+        api_base=litellm_params.get("api_base") or hidden.get("api_base"),
+        custom_llm_provider=kwargs.get("custom_llm_provider"),
+        metadata=metadata,
+        litellm_call_id=kwargs.get("litellm_call_id"),
+    )
+    return request
+
+
+def _stream_attributes(kwargs: Mapping[str, Any], start_ns: int) -> dict[str, Any]:
+    if not kwargs.get("stream"):
+        return {}
+    attributes: dict[str, Any] = {
+        semconv.LLM_RESPONSE_IS_STREAMING: True,
+        # LiteLLM only reports a stream once it has been read to the end.
+        semconv.LLM_RESPONSE_STREAM_COMPLETED: True,
+    }
+    first_chunk_ns = _ns(kwargs.get("completion_start_time"))
+    if first_chunk_ns is not None and first_chunk_ns >= start_ns:
+        attributes[semconv.LLM_RESPONSE_TIME_TO_FIRST_TOKEN] = (first_chunk_ns - start_ns) / 1e9
+    return attributes
+
+
+def _exception(kwargs: Mapping[str, Any]) -> BaseException:
+    error = kwargs.get("exception")
+    return error if isinstance(error, BaseException) else RuntimeError("LiteLLM reported a failure")
+
+
+def _ns(moment: Any) -> int | None:
+    """Epoch nanoseconds of a datetime or epoch seconds, as LiteLLM reports times."""
+    if isinstance(moment, datetime):
+        return int(moment.timestamp() * 1e9)
+    if isinstance(moment, (int, float)) and not isinstance(moment, bool):
+        return int(moment * 1e9)
+    return None

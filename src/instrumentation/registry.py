@@ -1,0 +1,60 @@
+"""Which LiteLLM calls already have a span, by `litellm_call_id`: how wrappers and callback agree.
+
+The current span cannot tell (sync success callbacks run on a logging thread after the
+wrapper's span ended), the call id can: LiteLLM hands it to every hook. Both maps are bounded,
+so ids of calls whose callback never comes (abandoned streams) cannot pile up.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+DEFAULT_CAPACITY = 10_000
+_ABSENT = object()
+
+
+class BoundedMap:
+    """A thread-safe dict that forgets its oldest entries beyond `capacity`."""
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+        self._entries: OrderedDict[str, Any] = OrderedDict()
+        self._capacity = capacity
+        self._lock = threading.Lock()
+
+    def put(self, key: str, value: Any = None) -> None:
+        with self._lock:
+            self._entries[key] = value
+            if len(self._entries) > self._capacity:
+                self._entries.popitem(last=False)
+
+    def pop(self, key: str, default: Any = None) -> Any:
+        with self._lock:
+            return self._entries.pop(key, default)
+
+    def discard(self, key: str) -> bool:
+        """Remove `key`; whether it was there."""
+        with self._lock:
+            return self._entries.pop(key, _ABSENT) is not _ABSENT
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class CallRegistry:
+    """Call ids whose span is someone else's business, and callers' contexts for the others."""
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+        # Calls the wrappers traced, or that ran with instrumentation suppressed.
+        self.claimed = BoundedMap(capacity)
+        # The caller's OpenTelemetry context of a call only the callback will see.
+        self.parents = BoundedMap(capacity)
+
+
+# Call ids are process-wide, and so is what LiteLLM's logging threads may still deliver after
+# an uninstrument/instrument cycle: one registry for the process.
+CALLS = CallRegistry()
