@@ -104,8 +104,7 @@ def callback_request(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     hidden = metadata.get("hidden_params") or {}
     request = dict(kwargs.get("optional_params") or {})
     request.update(
-        # LiteLLM strips the provider prefix from `model`; its full name is kept aside.
-        model=hidden.get("litellm_model_name") or kwargs.get("model"),
+        model=_qualified_model(kwargs.get("model"), kwargs.get("custom_llm_provider")),
         messages=kwargs.get("messages"),
         stream=bool(kwargs.get("stream")),
         api_base=litellm_params.get("api_base") or hidden.get("api_base"),
@@ -114,6 +113,19 @@ def callback_request(kwargs: Mapping[str, Any]) -> dict[str, Any]:
         litellm_call_id=kwargs.get("litellm_call_id"),
     )
     return request
+
+
+def _qualified_model(model: Any, provider: Any) -> Any:
+    """LiteLLM hands hooks the model without its provider prefix: put it back, as LiteLLM's own
+    `litellm_model_name` does (the caller's exact spelling is not reported)."""
+    if (
+        isinstance(model, str)
+        and isinstance(provider, str)
+        and provider
+        and not model.startswith(f"{provider}/")
+    ):
+        return f"{provider}/{model}"
+    return model
 
 
 def _stream_attributes(kwargs: Mapping[str, Any], start_ns: int) -> dict[str, Any]:
