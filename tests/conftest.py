@@ -7,6 +7,8 @@ import os
 
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # Before LiteLLM is imported: no network.
 
+import importlib.metadata
+import importlib.util
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,6 +23,16 @@ from instrumentation import LiteLLMInstrumentor
 from .openai_server import OpenAIServer
 
 litellm.suppress_debug_info = True
+
+LITELLM_VERSION = tuple(int(part) for part in importlib.metadata.version("litellm").split(".")[:3])
+# Bugs of the oldest LiteLLM releases we support, which fail with or without instrumentation.
+ACOMPLETION_FLAG_WORKS = pytest.mark.skipif(
+    LITELLM_VERSION < (1, 109), reason="LiteLLM 1.108.x breaks completion(..., acompletion=True)"
+)
+TOOLS_WORK = pytest.mark.skipif(
+    LITELLM_VERSION < (1, 108, 14) and importlib.util.find_spec("mcp") is None,
+    reason="LiteLLM < 1.108.14 needs the optional `mcp` package for any call with tools",
+)
 
 API_KEY = "sk-canary-7c1f9e2d4b"  # Must never appear in anything exported.
 MODEL = "openai/gpt-4o-mini"

@@ -10,7 +10,7 @@ import pytest
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, StatusCode
 
-from .conftest import MODEL, llm_spans, only_span
+from .conftest import ACOMPLETION_FLAG_WORKS, MODEL, TOOLS_WORK, llm_spans, only_span
 from .openai_server import Scripted, chat_completion
 
 pytestmark = pytest.mark.usefixtures("instrument")
@@ -54,6 +54,7 @@ def _expected_cost(prompt_tokens: int, completion_tokens: int) -> float:
     )
 
 
+@TOOLS_WORK
 def test_completion_span_carries_every_request_and_response_attribute(openai_server, exporter, call_args):
     openai_server.script(
         "/v1/chat/completions",
@@ -233,6 +234,7 @@ async def test_acompletion_makes_exactly_one_span(openai_server, exporter, call_
     assert span.attributes["llm.cost.total_usd"] == pytest.approx(_expected_cost(12, 7), rel=1e-9)
 
 
+@ACOMPLETION_FLAG_WORKS
 async def test_completion_with_acompletion_flag_returns_a_coroutine_with_one_span(
     openai_server, exporter, call_args
 ):

@@ -22,7 +22,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.trace import SpanKind, StatusCode
 
-from .conftest import API_KEY, MODEL, llm_spans, only_span
+from .conftest import ACOMPLETION_FLAG_WORKS, API_KEY, MODEL, llm_spans, only_span
 from .openai_server import DEFAULT_USAGE, Scripted, error_body, stream_chunks
 
 pytestmark = pytest.mark.usefixtures("instrument")
@@ -229,6 +229,7 @@ async def test_span_ends_only_after_the_consumer_has_the_last_chunk(mode, openai
     assert span.attributes["llm.response.chunk_count"] == count
 
 
+@ACOMPLETION_FLAG_WORKS
 async def test_completion_with_acompletion_flag_streams_into_one_span(openai_server, exporter, call_args):
     """`completion(acompletion=True, stream=True)` returns a coroutine giving the async stream."""
     coroutine = litellm.completion(model=MODEL, messages=HI, stream=True, acompletion=True, **call_args)
@@ -291,7 +292,8 @@ async def test_reported_usage_from_the_usage_chunk_and_its_cost(mode, openai_ser
 
     attributes = only_span(exporter).attributes
     assert len(received) == DEFAULT_CHUNKS + 1
-    assert received[-1].choices == []
+    # LiteLLM 1.110 sends the usage chunk with no choice; 1.108 with one empty choice.
+    assert all(c.delta.content is None and c.finish_reason is None for c in received[-1].choices)
     assert attributes["llm.response.chunk_count"] == DEFAULT_CHUNKS + 1
     assert attributes["llm.response.finish_reason"] == "stop"
     assert (

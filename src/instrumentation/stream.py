@@ -18,7 +18,8 @@ import wrapt
 from . import semconv
 from .attributes.content import Message
 from .attributes.cost import usage_cost_attributes
-from .attributes.streaming import has_delta, stream_output_messages, stream_response_attributes
+from .attributes.streaming import has_delta, stream_output_messages, stream_response_attributes, stream_text
+from .attributes.usage import estimated_usage_attributes
 from .call import LLMCall
 from .safety import report_internal_error
 
@@ -83,6 +84,12 @@ class StreamState:
                 attributes[semconv.LLM_RESPONSE_CHUNKS_PER_SECOND] = len(self.chunks) / duration
             generation_time = self.last_chunk_at - (self.first_token_at or self.first_chunk_at)
         attributes |= stream_response_attributes(self.chunks)
+        if completed and self.chunks and semconv.LLM_USAGE_PROMPT_TOKENS not in attributes:
+            # LiteLLM 1.108 leaves its own count at 0/0/0 on the last chunk: estimate here, as unstreamed.
+            kwargs = self.call.kwargs
+            attributes |= estimated_usage_attributes(
+                kwargs.get("model"), kwargs.get("messages"), stream_text(self.chunks)
+            )
         if self.call.provider is None and self.provider:
             attributes[semconv.LLM_PROVIDER] = self.provider
         attributes |= usage_cost_attributes(

@@ -81,6 +81,16 @@ def stream_usage_attributes(chunks: Sequence[Any]) -> dict[str, Any]:
     return usage
 
 
+def stream_text(chunks: Sequence[Any]) -> str:
+    """The text of every choice of a stream, joined (what an estimate counts)."""
+    return "".join(
+        content
+        for chunk in chunks
+        for choice in field(chunk, "choices") or ()
+        if isinstance(content := field(field(choice, "delta"), "content"), str)
+    )
+
+
 def _first_with(chunks: Sequence[Any], name: str) -> Any:
     for chunk in chunks:
         if field(chunk, name):
