@@ -9,9 +9,14 @@ dependencies of its own to go out of date.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import email.parser
+import email.policy
 import json
+import math
 import socket
+import struct
 import sys
 import threading
 import time
@@ -23,9 +28,29 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+DEFAULT_TEXT = "Hello from the test server!"
 DEFAULT_USAGE: dict[str, int] = {"prompt_tokens": 12, "completion_tokens": 7, "total_tokens": 19}
 DEFAULT_CREATED = 1700000000
 DEFAULT_STREAM_PIECES = ["Hello", " from", " the", " test", " server!"]
+DEFAULT_EMBEDDING_USAGE: dict[str, int] = {"prompt_tokens": 5, "total_tokens": 5}
+DEFAULT_RESPONSES_USAGE: dict[str, Any] = {
+    "input_tokens": 12,
+    "input_tokens_details": {"cached_tokens": 0},
+    "output_tokens": 7,
+    "output_tokens_details": {"reasoning_tokens": 0},
+    "total_tokens": 19,
+}
+# What GPT Image models report for a 1024x1024 medium-quality image (DALL-E models report no usage at all).
+GPT_IMAGE_USAGE: dict[str, Any] = {
+    "input_tokens": 12,
+    "input_tokens_details": {"image_tokens": 0, "text_tokens": 12},
+    "output_tokens": 1056,
+    "total_tokens": 1068,
+}
+DEFAULT_TRANSCRIPT = "hello world"
+DEFAULT_AUDIO_DURATION = 2.5
+# A valid 1x1 PNG, so clients that decode `b64_json` get a real image.
+TINY_PNG_B64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
 
 
 @dataclass
@@ -36,6 +61,11 @@ class Scripted:
     `Scripted(delay=2)` means "the normal answer, but late" and `Scripted(headers=...)` adds headers to it.
     An answer with only `chunks` is streamed as SSE and one with only `body` is sent as JSON (which is how an
     error at the start of a stream is scripted); with both, the request's `"stream"` flag picks one.
+    `content` is sent as raw bytes (audio, plain-text transcripts) with the Content-Type from `headers`.
+    Filling in from the default answer also brings its headers (e.g. `audio/mpeg`), under the scripted ones.
+
+    `named_events` streams each chunk as `event: <chunk["type"]>` plus `data:` and ends without
+    `data: [DONE]`, as the Responses API does; None means "as the path's default answer does".
     """
 
     status: int = 200
@@ -46,6 +76,8 @@ class Scripted:
     first_chunk_delay: float = 0.0
     chunk_delay: float = 0.0
     drop_after: int | None = None
+    content: bytes | None = None
+    named_events: bool | None = None
 
 
 @dataclass
@@ -53,6 +85,8 @@ class RecordedRequest:
     """A request as the server saw it; header names are lower-cased so lookups don't depend on the client.
 
     `path` is the routing path without the query string (the same key `OpenAIServer.script` uses).
+    A `multipart/form-data` body (audio uploads) has `json` None: its text fields are in `form` (a list when a
+    name repeats, like `timestamp_granularities[]`) and its files in `files` as (filename, bytes).
     """
 
     method: str
@@ -60,6 +94,8 @@ class RecordedRequest:
     headers: dict[str, str]
     json: dict | None
     raw: bytes
+    form: dict[str, str | list[str]] | None = None
+    files: dict[str, tuple[str, bytes]] | None = None
 
 
 # --- OpenAI-shaped payload builders -------------------------------------------------------------------------
@@ -72,7 +108,7 @@ def error_body(message: str, type_: str = "invalid_request_error", code: str | N
 
 def chat_completion(
     model: str,
-    content: str | None = "Hello from the test server!",
+    content: str | None = DEFAULT_TEXT,
     *,
     id: str = "chatcmpl-test",
     finish_reason: str = "stop",
@@ -145,6 +181,372 @@ def _split_in_three(text: str) -> list[str]:
     return [text[start : start + step] for start in range(0, len(text), step)]
 
 
+def embedding_response(
+    model: str,
+    inputs_count: int = 1,
+    dimensions: int = 8,
+    usage: dict | None = DEFAULT_EMBEDDING_USAGE,
+    *,
+    encoding_format: str = "float",
+) -> dict:
+    """Build an embeddings `list` response with one deterministic vector per input.
+
+    Vector `i` holds `sin(i * dimensions + j + 1)` rounded to 6 places, so tests can compare exact values;
+    `encoding_format="base64"` packs them as little-endian float32, as OpenAI does.
+    """
+    data = []
+    for index in range(inputs_count):
+        vector = embedding_vector(index, dimensions)
+        encoded: list[float] | str = vector
+        if encoding_format == "base64":
+            encoded = base64.b64encode(struct.pack(f"<{dimensions}f", *vector)).decode()
+        data.append({"object": "embedding", "index": index, "embedding": encoded})
+    response: dict[str, Any] = {"object": "list", "data": data, "model": model}
+    if usage is not None:
+        response["usage"] = dict(usage)
+    return response
+
+
+def embedding_vector(index: int, dimensions: int = 8) -> list[float]:
+    """The vector `embedding_response` returns for input number `index`."""
+    return [round(math.sin(index * dimensions + position + 1), 6) for position in range(dimensions)]
+
+
+def image_response(
+    n: int = 1,
+    *,
+    b64_json: bool = False,
+    revised_prompt: str | None = None,
+    usage: dict | None = None,
+    created: int = DEFAULT_CREATED,
+    **extra: Any,
+) -> dict:
+    """Build an images response with `n` images, as URLs or as base64 PNGs.
+
+    DALL-E models answer with only `created` and `data`; GPT Image models always send `b64_json` and add
+    `usage` plus `background`, `output_format`, `quality` and `size`, which go in `usage` and `extra`.
+    """
+    images = []
+    for index in range(n):
+        image: dict[str, Any] = (
+            {"b64_json": TINY_PNG_B64}
+            if b64_json
+            else {"url": f"https://images.test/generated/img-{index}.png?sig=test"}
+        )
+        if revised_prompt is not None:
+            image["revised_prompt"] = revised_prompt
+        images.append(image)
+    response: dict[str, Any] = {"created": created, "data": images, **extra}
+    if usage is not None:
+        response["usage"] = dict(usage)
+    return response
+
+
+MODERATION_CATEGORIES = (
+    "harassment",
+    "harassment/threatening",
+    "hate",
+    "hate/threatening",
+    "illicit",
+    "illicit/violent",
+    "self-harm",
+    "self-harm/intent",
+    "self-harm/instructions",
+    "sexual",
+    "sexual/minors",
+    "violence",
+    "violence/graphic",
+)
+FLAGGED_SCORES: dict[str, float] = {"harassment": 0.91, "violence": 0.87}
+
+
+def moderation_result(flagged: bool, input_types: tuple[str, ...] = ("text",)) -> dict:
+    """One moderation result; a flagged one has `harassment` and `violence` set, with high scores."""
+    scores = FLAGGED_SCORES if flagged else {}
+    return {
+        "flagged": flagged,
+        "categories": {name: name in scores for name in MODERATION_CATEGORIES},
+        "category_scores": {name: scores.get(name, 0.000012) for name in MODERATION_CATEGORIES},
+        "category_applied_input_types": {name: list(input_types) for name in MODERATION_CATEGORIES},
+    }
+
+
+def moderation_response(model: str, inputs: str | list, *, id: str = "modr-test") -> dict:
+    """Build a moderations response for the request's `input`: one result per string, flagged when it
+    contains "hate". A list of multi-modal parts (`{"type": "text", ...}`) is one input, so one result."""
+    if isinstance(inputs, str):
+        items: list[str] = [inputs]
+        input_types: tuple[str, ...] = ("text",)
+    elif inputs and all(isinstance(item, dict) for item in inputs):
+        items = [" ".join(str(part.get("text", "")) for part in inputs)]
+        input_types = tuple(
+            dict.fromkeys("image" if part.get("type") == "image_url" else "text" for part in inputs)
+        )
+    else:
+        items = [str(item) for item in inputs]
+        input_types = ("text",)
+    results = [moderation_result("hate" in item.lower(), input_types) for item in items]
+    return {"id": id, "model": model, "results": results}
+
+
+def text_completion(
+    model: str,
+    text: str = DEFAULT_TEXT,
+    *,
+    id: str = "cmpl-test",
+    finish_reason: str = "stop",
+    choices: int = 1,
+    usage: dict | None = DEFAULT_USAGE,
+    created: int = DEFAULT_CREATED,
+) -> dict:
+    """Build a legacy `text_completion` response; `usage=None` omits the usage key entirely."""
+    response: dict[str, Any] = {
+        "id": id,
+        "object": "text_completion",
+        "created": created,
+        "model": model,
+        "choices": [
+            {"text": text, "index": index, "logprobs": None, "finish_reason": finish_reason}
+            for index in range(choices)
+        ],
+    }
+    if usage is not None:
+        response["usage"] = dict(usage)
+    return response
+
+
+def text_completion_chunks(
+    model: str,
+    pieces: list[str],
+    *,
+    id: str = "cmpl-stream",
+    finish_reason: str = "stop",
+    usage: dict | None = None,
+) -> list[dict]:
+    """Build the `text_completion` chunks OpenAI streams: one per piece of text, then an empty-text chunk
+    with the finish reason, then (only with `stream_options.include_usage`) a `"choices": []` usage chunk."""
+
+    def chunk(text: str, finish: str | None = None) -> dict:
+        return {
+            "id": id,
+            "object": "text_completion",
+            "created": DEFAULT_CREATED,
+            "model": model,
+            "choices": [{"text": text, "index": 0, "logprobs": None, "finish_reason": finish}],
+        }
+
+    chunks = [chunk(piece) for piece in pieces]
+    chunks.append(chunk("", finish_reason))
+    if usage is not None:
+        chunks.append({**chunk(""), "choices": [], "usage": dict(usage)})
+    return chunks
+
+
+def response_message(text: str = DEFAULT_TEXT, *, id: str = "msg_test", status: str = "completed") -> dict:
+    """A Responses API `message` output item holding one `output_text` part."""
+    part = {"type": "output_text", "annotations": [], "logprobs": [], "text": text}
+    return {"id": id, "type": "message", "status": status, "content": [part], "role": "assistant"}
+
+
+def response_object(
+    model: str,
+    text: str = DEFAULT_TEXT,
+    *,
+    id: str = "resp_test",
+    status: str = "completed",
+    output: list[dict] | None = None,
+    usage: dict | None = DEFAULT_RESPONSES_USAGE,
+    created_at: int = DEFAULT_CREATED,
+    **request_echo: Any,
+) -> dict:
+    """Build a Responses API `response` object; `output` replaces the single message holding `text`.
+
+    OpenAI echoes the request's settings (instructions, temperature, tools, ...): pass them as keywords.
+    """
+    response: dict[str, Any] = {
+        "id": id,
+        "object": "response",
+        "created_at": created_at,
+        "status": status,
+        "background": False,
+        "error": None,
+        "incomplete_details": None,
+        "instructions": None,
+        "max_output_tokens": None,
+        "max_tool_calls": None,
+        "model": model,
+        "output": [response_message(text)] if output is None else output,
+        "parallel_tool_calls": True,
+        "previous_response_id": None,
+        "prompt_cache_key": None,
+        "reasoning": {"effort": None, "summary": None},
+        "safety_identifier": None,
+        "service_tier": "default",
+        "store": True,
+        "temperature": 1.0,
+        "text": {"format": {"type": "text"}, "verbosity": "medium"},
+        "tool_choice": "auto",
+        "tools": [],
+        "top_logprobs": 0,
+        "top_p": 1.0,
+        "truncation": "disabled",
+        "usage": dict(usage) if usage is not None else None,
+        "user": None,
+        "metadata": {},
+    }
+    response.update(request_echo)
+    return response
+
+
+def response_stream_events(
+    model: str,
+    pieces: list[str],
+    *,
+    id: str = "resp_test",
+    usage: dict | None = DEFAULT_RESPONSES_USAGE,
+    **request_echo: Any,
+) -> list[dict]:
+    """Build the events OpenAI streams for a one-message answer, from `response.created` to
+    `response.completed` (which carries the whole response, usage included); send with named events."""
+    text = "".join(pieces)
+    in_progress = response_object(model, id=id, status="in_progress", output=[], usage=None, **request_echo)
+    completed = response_object(model, text, id=id, usage=usage, **request_echo)
+    item = response_message(text)
+    part = item["content"][0]
+    where = {"item_id": item["id"], "output_index": 0}
+    events: list[dict] = [
+        {"type": "response.created", "response": in_progress},
+        {"type": "response.in_progress", "response": in_progress},
+        {
+            "type": "response.output_item.added",
+            "output_index": 0,
+            "item": {**item, "status": "in_progress", "content": []},
+        },
+        {"type": "response.content_part.added", **where, "content_index": 0, "part": {**part, "text": ""}},
+    ]
+    events += [
+        {"type": "response.output_text.delta", **where, "content_index": 0, "delta": piece, "logprobs": []}
+        for piece in pieces
+    ]
+    events += [
+        {"type": "response.output_text.done", **where, "content_index": 0, "text": text, "logprobs": []},
+        {"type": "response.content_part.done", **where, "content_index": 0, "part": part},
+        {"type": "response.output_item.done", "output_index": 0, "item": item},
+        {"type": "response.completed", "response": completed},
+    ]
+    return [{**event, "sequence_number": number} for number, event in enumerate(events)]
+
+
+def transcription(
+    text: str = DEFAULT_TRANSCRIPT,
+    *,
+    verbose: bool = False,
+    duration: float = DEFAULT_AUDIO_DURATION,
+    language: str = "english",
+    words: bool = False,
+    usage: dict | None = None,
+) -> dict:
+    """Build a transcription: `{"text", "usage"}` for `json`, plus task, language, duration and segments
+    (and words, when asked for word timestamps) for `verbose_json`. Whisper bills by the second, so the
+    default usage is `{"type": "duration", "seconds": <duration rounded up>}`."""
+    response: dict[str, Any] = {"text": text}
+    if verbose:
+        response = {"task": "transcribe", "language": language, "duration": duration, "text": text}
+        response["segments"] = [
+            {
+                "id": 0,
+                "seek": 0,
+                "start": 0.0,
+                "end": duration,
+                "text": f" {text}",
+                "tokens": [50364, 7751, 1002, 50489],
+                "temperature": 0.0,
+                "avg_logprob": -0.25,
+                "compression_ratio": 0.73,
+                "no_speech_prob": 0.01,
+            }
+        ]
+        if words:
+            spoken = text.split()
+            step = duration / max(1, len(spoken))
+            response["words"] = [
+                {"word": word, "start": round(index * step, 2), "end": round((index + 1) * step, 2)}
+                for index, word in enumerate(spoken)
+            ]
+    response["usage"] = (
+        dict(usage) if usage is not None else {"type": "duration", "seconds": math.ceil(duration)}
+    )
+    return response
+
+
+def speech_audio(size: int = 2048) -> bytes:
+    """`size` bytes that look like an MP3 file (ID3 header, then MPEG frame-sync bytes), deterministic."""
+    header = b"ID3\x04\x00\x00\x00\x00\x00\x00"
+    frame = b"\xff\xf3\x44\xc4" + bytes(range(60))
+    body = (frame * (size // len(frame) + 1))[: max(0, size - len(header))]
+    return (header + body)[:size]
+
+
+def rerank_results(
+    query: str,
+    documents: list,
+    *,
+    top_n: int | None = None,
+    return_documents: bool = False,
+) -> list[dict]:
+    """Score each document by how many query words it contains (ties: earlier documents first), best first.
+
+    Scores are deterministic and in (0, 1); `top_n` keeps the best ones; `return_documents` adds the text.
+    """
+    words = {word for word in query.lower().split() if word}
+    scored = []
+    for index, document in enumerate(documents):
+        text = _document_text(document)
+        hits = sum(word in text.lower() for word in words)
+        score = round(0.8 * hits / max(1, len(words)) + 0.19 / (index + 1), 4)
+        result: dict[str, Any] = {"index": index, "relevance_score": score}
+        if return_documents:
+            result["document"] = {"text": text}
+        scored.append(result)
+    scored.sort(key=lambda result: -result["relevance_score"])
+    return scored[:top_n] if top_n is not None else scored
+
+
+def rerank_response(
+    query: str,
+    documents: list,
+    *,
+    top_n: int | None = None,
+    return_documents: bool = False,
+    id: str = "rerank-test",
+    meta: dict | None = None,
+    model: str | None = None,
+    usage: dict | None = None,
+) -> dict:
+    """Build a rerank response: Cohere's shape (`id`, `results`, `meta` with billed search units) when given
+    `meta`; vLLM / Jina / Infinity's (`id`, `model`, `usage.total_tokens`, `results`) when given those."""
+    response: dict[str, Any] = {"id": id}
+    if model is not None:
+        response["model"] = model
+    response["results"] = rerank_results(query, documents, top_n=top_n, return_documents=return_documents)
+    if meta is not None:
+        response["meta"] = meta
+    if usage is not None:
+        response["usage"] = dict(usage)
+    return response
+
+
+def cohere_rerank_meta(api_version: str = "2", search_units: int = 1) -> dict:
+    """The `meta` Cohere returns: API version and billed search units (one per query of up to 100 docs)."""
+    return {"api_version": {"version": api_version}, "billed_units": {"search_units": search_units}}
+
+
+def _document_text(document: object) -> str:
+    if isinstance(document, dict):
+        return str(document.get("text", json.dumps(document, sort_keys=True)))
+    return str(document)
+
+
 # --- Default answers, one function per path -----------------------------------------------------------------
 
 
@@ -159,10 +561,157 @@ def _default_chat_completion(request: dict | None) -> Scripted:
     return Scripted(chunks=stream_chunks(model, DEFAULT_STREAM_PIECES, usage=usage))
 
 
+def _default_embeddings(request: dict | None) -> Scripted:
+    """One vector per input (a string, a token list, or a list of either), `dimensions` long when asked."""
+    request = request or {}
+    inputs = request.get("input", "")
+    if isinstance(inputs, list) and inputs and not all(isinstance(item, int) for item in inputs):
+        count = len(inputs)
+    else:
+        count = 1  # a single string, or a single list of token ids
+    body = embedding_response(
+        request.get("model", "text-embedding-3-small"),
+        count,
+        request.get("dimensions") or 8,
+        encoding_format=request.get("encoding_format") or "float",
+    )
+    return Scripted(body=body)
+
+
+def _default_image_generation(request: dict | None) -> Scripted:
+    """`n` images; GPT Image models answer as OpenAI's newer API does (base64, usage, echoed settings)."""
+    request = request or {}
+    model = str(request.get("model") or "dall-e-2")
+    n = request.get("n") or 1
+    if model.startswith(("gpt-image", "chatgpt-image")):
+        settings = {
+            "background": request.get("background") or "opaque",
+            "output_format": request.get("output_format") or "png",
+            "quality": request.get("quality") or "medium",
+            "size": request.get("size") or "1024x1024",
+        }
+        usage = {**GPT_IMAGE_USAGE, "output_tokens": 1056 * n, "total_tokens": 12 + 1056 * n}
+        return Scripted(body=image_response(n, b64_json=True, usage=usage, **settings))
+    revised = (
+        f"A detailed rendering of: {request.get('prompt', '')}" if model.startswith("dall-e-3") else None
+    )
+    b64 = request.get("response_format") == "b64_json"
+    return Scripted(body=image_response(n, b64_json=b64, revised_prompt=revised))
+
+
+def _default_moderation(request: dict | None) -> Scripted:
+    request = request or {}
+    model = request.get("model") or "omni-moderation-latest"
+    return Scripted(body=moderation_response(model, request.get("input", "")))
+
+
+def _default_text_completion(request: dict | None) -> Scripted:
+    """Like chat: echo the model, a choice per prompt and `n`, stream when asked, usage only on request."""
+    request = request or {}
+    model = request.get("model", "gpt-3.5-turbo-instruct")
+    if not request.get("stream"):
+        prompt = request.get("prompt")
+        prompts = len(prompt) if isinstance(prompt, list) and prompt and isinstance(prompt[0], str) else 1
+        return Scripted(body=text_completion(model, choices=prompts * (request.get("n") or 1)))
+    include_usage = bool((request.get("stream_options") or {}).get("include_usage"))
+    usage = DEFAULT_USAGE if include_usage else None
+    return Scripted(chunks=text_completion_chunks(model, DEFAULT_STREAM_PIECES, usage=usage))
+
+
+def _default_responses(request: dict | None) -> Scripted:
+    """A one-message answer echoing the model and request settings; streamed as named SSE events if asked."""
+    request = request or {}
+    model = request.get("model", "gpt-4o-mini")
+    echoed = ("instructions", "max_output_tokens", "previous_response_id", "temperature", "top_p", "tools")
+    echo = {name: request[name] for name in echoed if request.get(name) is not None}
+    if request.get("metadata"):
+        echo["metadata"] = request["metadata"]
+    if not request.get("stream"):
+        return Scripted(body=response_object(model, **echo))
+    return Scripted(chunks=response_stream_events(model, DEFAULT_STREAM_PIECES, **echo), named_events=True)
+
+
+def _default_transcription(request: dict | None) -> Scripted:
+    """Answer in the requested `response_format` (LiteLLM asks for `verbose_json` unless told otherwise)."""
+    form = request or {}
+    response_format = form.get("response_format") or "json"
+    granularities = form.get("timestamp_granularities[]") or []
+    words = "word" in (granularities if isinstance(granularities, list) else [granularities])
+    if response_format == "text":
+        return _text_answer(f"{DEFAULT_TRANSCRIPT}\n")
+    if response_format == "srt":
+        return _text_answer(f"1\n00:00:00,000 --> 00:00:02,500\n{DEFAULT_TRANSCRIPT}\n\n")
+    if response_format == "vtt":
+        return _text_answer(f"WEBVTT\n\n00:00:00.000 --> 00:00:02.500\n{DEFAULT_TRANSCRIPT}\n\n")
+    return Scripted(body=transcription(verbose=response_format == "verbose_json", words=words))
+
+
+SPEECH_CONTENT_TYPES = {
+    "mp3": "audio/mpeg",
+    "opus": "audio/opus",
+    "aac": "audio/aac",
+    "flac": "audio/flac",
+    "wav": "audio/wav",
+    "pcm": "audio/pcm",
+}
+
+
+def _default_speech(request: dict | None) -> Scripted:
+    """2048 bytes of "audio" with the Content-Type of the requested `response_format` (mp3 by default)."""
+    response_format = (request or {}).get("response_format") or "mp3"
+    content_type = SPEECH_CONTENT_TYPES.get(response_format, "application/octet-stream")
+    return Scripted(content=speech_audio(), headers={"Content-Type": content_type})
+
+
+def _default_cohere_rerank(request: dict | None) -> Scripted:
+    """Cohere's v2 rerank (`cohere/...` models): no documents echoed back, one billed search unit."""
+    request = request or {}
+    body = rerank_response(
+        request.get("query", ""),
+        request.get("documents") or [],
+        top_n=request.get("top_n"),
+        meta=cohere_rerank_meta("2"),
+    )
+    return Scripted(body=body)
+
+
+def _default_rerank(request: dict | None) -> Scripted:
+    """vLLM / Jina / Infinity's `/v1/rerank`: the model, token usage, and documents unless told not to."""
+    request = request or {}
+    query = request.get("query", "")
+    documents = request.get("documents") or []
+    tokens = sum(len(query.split()) + len(_document_text(document).split()) for document in documents)
+    body = rerank_response(
+        query,
+        documents,
+        top_n=request.get("top_n"),
+        return_documents=request.get("return_documents", True) is not False,
+        model=request.get("model"),
+        usage={"total_tokens": tokens},
+    )
+    return Scripted(body=body)
+
+
+def _text_answer(text: str) -> Scripted:
+    return Scripted(content=text.encode(), headers={"Content-Type": "text/plain; charset=utf-8"})
+
+
 DefaultAnswer = Callable[[dict | None], Scripted]
 
 DEFAULT_ANSWERS: dict[str, DefaultAnswer] = {
     "/v1/chat/completions": _default_chat_completion,
+    "/v1/embeddings": _default_embeddings,
+    "/v1/images/generations": _default_image_generation,
+    "/v1/moderations": _default_moderation,
+    "/v1/completions": _default_text_completion,
+    "/v1/responses": _default_responses,
+    "/v1/audio/transcriptions": _default_transcription,
+    "/v1/audio/speech": _default_speech,
+    # LiteLLM's `cohere/` rerank appends `v2/rerank` to any api_base, so `base_url` gives `/v1/v2/rerank`.
+    "/v1/v2/rerank": _default_cohere_rerank,
+    "/v2/rerank": _default_cohere_rerank,
+    # `hosted_vllm/`, `infinity/` and `jina_ai/` rerank post to `<api_base>/rerank`.
+    "/v1/rerank": _default_rerank,
 }
 
 
@@ -235,12 +784,57 @@ class OpenAIServer:
             scripted = queue.popleft() if queue else None
         default = DEFAULT_ANSWERS[path](request) if path in DEFAULT_ANSWERS else _not_found(method, path)
         if scripted is None:
-            return default
-        if scripted.body is not None or scripted.chunks is not None:
-            return scripted
-        if scripted.status >= HTTPStatus.BAD_REQUEST:
-            return replace(scripted, body=error_body(_reason(scripted.status), "server_error"))
-        return replace(scripted, body=default.body, chunks=default.chunks)
+            answer = default
+        elif scripted.body is not None or scripted.chunks is not None or scripted.content is not None:
+            answer = scripted
+        elif scripted.status >= HTTPStatus.BAD_REQUEST:
+            answer = replace(scripted, body=error_body(_reason(scripted.status), "server_error"))
+        else:
+            answer = replace(
+                scripted,
+                body=default.body,
+                chunks=default.chunks,
+                content=default.content,
+                headers=_merge_headers(default.headers, scripted.headers),
+            )
+        if answer.named_events is None:
+            answer = replace(answer, named_events=bool(default.named_events))
+        return answer
+
+
+def _merge_headers(base: dict[str, str], override: dict[str, str]) -> dict[str, str]:
+    """`base` updated with `override`, matching header names case-insensitively."""
+    overridden = {name.lower() for name in override}
+    return {name: value for name, value in base.items() if name.lower() not in overridden} | override
+
+
+def _parse_multipart(
+    content_type: str, raw: bytes
+) -> tuple[dict[str, str | list[str]], dict[str, tuple[str, bytes]]]:
+    """Split a `multipart/form-data` body into text fields (a list when a name repeats) and files."""
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw
+    )
+    form: dict[str, str | list[str]] = {}
+    files: dict[str, tuple[str, bytes]] = {}
+    if not message.is_multipart():
+        return form, files
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        payload = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        if filename is not None:
+            files[name] = (filename, payload)
+            continue
+        value = payload.decode(part.get_content_charset() or "utf-8", errors="replace")
+        previous = form.get(name)
+        if previous is None:
+            form[name] = value
+        else:
+            form[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+    return form, files
 
 
 def _reason(status: int) -> str:
@@ -314,32 +908,40 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_PUT = do_PATCH = do_DELETE = do_POST
 
     def _handle(self) -> None:
+        # Always read exactly Content-Length bytes, whatever the body is, so keep-alive stays in step.
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         path = urlsplit(self.path).path
-        try:
-            parsed = json.loads(raw) if raw else None
-        except ValueError:
-            parsed = None
-        request = parsed if isinstance(parsed, dict) else None
         headers = {name.lower(): value for name, value in self.headers.items()}
-        self.server.record(RecordedRequest(self.command, path, headers, request, raw))
+        form = files = None
+        if headers.get("content-type", "").startswith("multipart/form-data"):
+            form, files = _parse_multipart(headers["content-type"], raw)
+            request = None
+        else:
+            try:
+                parsed = json.loads(raw) if raw else None
+            except ValueError:
+                parsed = None
+            request = parsed if isinstance(parsed, dict) else None
+        self.server.record(RecordedRequest(self.command, path, headers, request, raw, form, files))
 
-        answer = self.server.answer_for(self.command, path, request)
+        # Default answers to uploads decide from the form fields (e.g. a transcription's response_format).
+        answer = self.server.answer_for(self.command, path, request if form is None else dict(form))
         time.sleep(answer.delay)
         wants_stream = bool((request or {}).get("stream"))
+        single = answer.body is not None or answer.content is not None
         try:
-            if answer.chunks is not None and (answer.body is None or wants_stream):
+            if answer.chunks is not None and (not single or wants_stream):
                 self._send_stream(answer, answer.chunks)
+            elif answer.content is not None and answer.body is None:
+                self._send_content(answer, answer.content)
             else:
                 self._send_json(answer)
         except OSError:
             self.close_connection = True  # the client went away, e.g. after its own timeout
 
     def _send_headers(self, answer: Scripted, defaults: dict[str, str]) -> None:
-        overridden = {name.lower() for name in answer.headers}
-        kept = {name: value for name, value in defaults.items() if name.lower() not in overridden}
         self.send_response(answer.status)
-        for name, value in (kept | answer.headers).items():
+        for name, value in _merge_headers(defaults, answer.headers).items():
             self.send_header(name, value)
         self.end_headers()
 
@@ -347,6 +949,15 @@ class _Handler(BaseHTTPRequestHandler):
         payload = json.dumps(answer.body if answer.body is not None else {}).encode()
         self._send_headers(answer, {"Content-Type": "application/json", "Content-Length": str(len(payload))})
         self.wfile.write(payload)
+
+    def _send_content(self, answer: Scripted, content: bytes) -> None:
+        # Content-Length is always ours, not the script's: a wrong one would desynchronise keep-alive.
+        length = {"Content-Length": str(len(content))}
+        headers = _merge_headers(
+            _merge_headers({"Content-Type": "application/octet-stream"}, answer.headers), length
+        )
+        self._send_headers(replace(answer, headers=headers), {})
+        self.wfile.write(content)
 
     def _send_stream(self, answer: Scripted, chunks: list[dict]) -> None:
         """Send SSE events as HTTP chunks, one write per event.
@@ -358,11 +969,13 @@ class _Handler(BaseHTTPRequestHandler):
         sent = chunks if answer.drop_after is None else chunks[: answer.drop_after]
         for index, chunk in enumerate(sent):
             time.sleep(answer.first_chunk_delay if index == 0 else answer.chunk_delay)
-            self._write_chunk(f"data: {json.dumps(chunk)}\n\n".encode())
+            event = f"event: {chunk['type']}\n" if answer.named_events and "type" in chunk else ""
+            self._write_chunk(f"{event}data: {json.dumps(chunk)}\n\n".encode())
         if answer.drop_after is not None:
             self._drop_connection()
             return
-        self._write_chunk(b"data: [DONE]\n\n")
+        if not answer.named_events:  # the Responses API just ends after `response.completed`
+            self._write_chunk(b"data: [DONE]\n\n")
         self.wfile.write(b"0\r\n\r\n")
 
     def _write_chunk(self, data: bytes) -> None:

@@ -23,7 +23,7 @@ HI = [{"role": "user", "content": "hi"}]
 
 
 def test_uninstrument_restores_the_exact_original_functions(tracer_provider, exporter, call_args):
-    originals = {name: getattr(litellm, name) for name in operations.ENTRY_POINTS}
+    originals = {name: getattr(litellm, name) for name in operations.OPERATIONS}
     instrumentor = LiteLLMInstrumentor()
     instrumentor.instrument(tracer_provider=tracer_provider)
     assert all(getattr(litellm, name) is not original for name, original in originals.items())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +47,20 @@ class Operation:
     # Captured content (opt-in): the request's and the response's messages, GenAI-shaped.
     input_messages: Callable[[Mapping[str, Any]], list[Message]] | None = None
     output_messages: Callable[[Any], list[Message]] | None = None
+    # How a streamed result reads, for operations that stream.
+    stream: StreamShape | None = None
+
+
+@dataclass(frozen=True)
+class StreamShape:
+    """How to read the chunks (or events) of one operation's stream."""
+
+    # Whether a chunk carries the first generated output (what time to first token waits for).
+    first_output: Callable[[Any], bool]
+    # Attributes of the whole stream, given its chunks and the request.
+    response: Callable[[Sequence[Any], Mapping[str, Any]], dict[str, Any]]
+    # Captured content of the whole stream.
+    output_messages: Callable[[Sequence[Any]], list[Message]] | None = None
 
 
 class LLMCall:

@@ -20,7 +20,7 @@ from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
 from . import semconv
 from .call import LLMCall
-from .operations import ENTRY_POINTS
+from .operations import OPERATIONS
 from .registry import CALLS
 from .safety import report_internal_error
 from .telemetry import Telemetry
@@ -78,13 +78,13 @@ class CallbackHandler(CustomLogger):
             call_id = kwargs.get("litellm_call_id")
             if not isinstance(call_id, str) or CALLS.claimed.discard(call_id):
                 return  # A wrapper made this call's span (or it was suppressed).
-            entry = ENTRY_POINTS.get(kwargs.get("call_type"))
+            operation = OPERATIONS.get(kwargs.get("call_type"))
             start_ns, end_ns = _ns(start_time), _ns(end_time)
-            if entry is None or start_ns is None or end_ns is None:
+            if operation is None or start_ns is None or end_ns is None:
                 return
             parent = CALLS.parents.pop(call_id)
             call = LLMCall.start(
-                self.telemetry, entry[0], (), callback_request(kwargs), start_ns=start_ns, parent=parent
+                self.telemetry, operation, (), callback_request(kwargs), start_ns=start_ns, parent=parent
             )
             if call is None:
                 return

@@ -36,6 +36,7 @@ Calls made while instrumentation is suppressed
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Collection
 from typing import Any
 
@@ -70,16 +71,17 @@ class LiteLLMInstrumentor(BaseInstrumentor):
         )
         import litellm  # Imported here, not at package import: it takes seconds.
 
-        from .operations import ENTRY_POINTS
+        from .operations import OPERATIONS
 
         tracer = trace.get_tracer(__name__, __version__, kwargs.get("tracer_provider"), schema_url=SCHEMA_URL)
         meter = metrics.get_meter(__name__, __version__, kwargs.get("meter_provider"), schema_url=SCHEMA_URL)
         telemetry = Telemetry(tracer, settings, Metrics(meter))
         self._wrapped: list[str] = []
-        for name, (operation, is_async) in ENTRY_POINTS.items():
-            if not callable(getattr(litellm, name, None)):
-                continue
-            factory = async_wrapper if is_async else sync_wrapper
+        for name, operation in OPERATIONS.items():
+            entry_point = getattr(litellm, name, None)
+            if not callable(entry_point):
+                continue  # An entry point this LiteLLM release does not have.
+            factory = async_wrapper if inspect.iscoroutinefunction(entry_point) else sync_wrapper
             wrap_function_wrapper(litellm, name, factory(telemetry, operation))
             self._wrapped.append(name)
         from .callback import CallbackHandler

@@ -53,7 +53,9 @@ class Metrics:
         self, operation: str, provider: str | None, model: Any, duration: float, outcome: Mapping[str, Any]
     ) -> None:
         """Record one finished call from the `llm.*` attributes of its outcome."""
-        dimensions: dict[str, Any] = {semconv.GEN_AI_OPERATION_NAME: operation}
+        dimensions: dict[str, Any] = {
+            semconv.GEN_AI_OPERATION_NAME: semconv.GEN_AI_OPERATION_VALUES.get(operation, operation)
+        }
         if provider:
             dimensions[semconv.GEN_AI_PROVIDER_NAME] = semconv.GEN_AI_PROVIDER_VALUES.get(provider, provider)
         if isinstance(model, str) and model:

@@ -13,10 +13,24 @@ from urllib.parse import urlsplit
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
 from opentelemetry.semconv.attributes import error_attributes, server_attributes
 
-# Operations (SPEC "Operations covered"); chat/text_completion/embeddings are also GenAI values.
-CHAT = gen_ai.GenAiOperationNameValues.CHAT.value
-TEXT_COMPLETION = gen_ai.GenAiOperationNameValues.TEXT_COMPLETION.value
-EMBEDDINGS = gen_ai.GenAiOperationNameValues.EMBEDDINGS.value
+# Operations (SPEC "Operations covered"), the `llm.operation` values and span name prefixes.
+_OPERATIONS = gen_ai.GenAiOperationNameValues
+CHAT = _OPERATIONS.CHAT.value
+TEXT_COMPLETION = _OPERATIONS.TEXT_COMPLETION.value
+EMBEDDINGS = _OPERATIONS.EMBEDDINGS.value
+IMAGE_GENERATION = "image_generation"
+MODERATION = "moderation"
+TRANSCRIPTION = "transcription"
+SPEECH = "speech"
+RERANK = "rerank"
+RESPONSES = "responses"
+
+# `llm.operation` -> `gen_ai.operation.name`: the convention's value where one applies (the
+# Responses API is chat; an image is generated content), our own name where none does.
+GEN_AI_OPERATION_VALUES: Mapping[str, str] = {
+    RESPONSES: CHAT,
+    IMAGE_GENERATION: _OPERATIONS.GENERATE_CONTENT.value,
+}
 
 # Common
 LLM_VENDOR = "llm.vendor"
@@ -64,6 +78,23 @@ LLM_USAGE_CACHED_TOKENS = "llm.usage.cached_tokens"
 LLM_USAGE_REASONING_TOKENS = "llm.usage.reasoning_tokens"
 LLM_USAGE_ESTIMATED = "llm.usage.estimated"
 LLM_COST_TOTAL_USD = "llm.cost.total_usd"
+
+# Other operations
+LLM_REQUEST_INPUT_COUNT = "llm.request.input_count"
+LLM_RESPONSE_EMBEDDING_DIMENSIONS = "llm.response.embedding_dimensions"
+LLM_REQUEST_IMAGE_SIZE = "llm.request.image_size"
+LLM_REQUEST_IMAGE_QUALITY = "llm.request.image_quality"
+LLM_RESPONSE_IMAGES_COUNT = "llm.response.images_count"
+LLM_RESPONSE_FLAGGED = "llm.response.flagged"
+LLM_RESPONSE_FLAGGED_CATEGORIES = "llm.response.flagged_categories"
+LLM_REQUEST_AUDIO_BYTES = "llm.request.audio_bytes"
+LLM_REQUEST_INPUT_CHARACTERS = "llm.request.input_characters"
+LLM_RESPONSE_AUDIO_BYTES = "llm.response.audio_bytes"
+LLM_RESPONSE_AUDIO_DURATION = "llm.response.audio_duration"
+LLM_REQUEST_QUERY_LENGTH = "llm.request.query_length"
+LLM_REQUEST_DOCUMENTS_COUNT = "llm.request.documents_count"
+LLM_REQUEST_TOP_N = "llm.request.top_n"
+LLM_RESPONSE_RESULTS_COUNT = "llm.response.results_count"
 
 # Streaming
 LLM_RESPONSE_IS_STREAMING = "llm.response.is_streaming"
@@ -116,6 +147,7 @@ GEN_AI_EQUIVALENTS: Mapping[str, str] = {
     LLM_USAGE_CACHED_TOKENS: gen_ai.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
     LLM_USAGE_REASONING_TOKENS: gen_ai.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
     LLM_RESPONSE_TIME_TO_FIRST_TOKEN: gen_ai.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
+    LLM_RESPONSE_EMBEDDING_DIMENSIONS: gen_ai.GEN_AI_EMBEDDINGS_DIMENSION_COUNT,
     LLM_REQUEST_MESSAGES: GEN_AI_INPUT_MESSAGES,
     LLM_RESPONSE_CONTENT: GEN_AI_OUTPUT_MESSAGES,
 }
@@ -150,6 +182,9 @@ def gen_ai_attributes(attributes: Mapping[str, Any]) -> dict[str, Any]:
     derived = {
         GEN_AI_EQUIVALENTS[name]: value for name, value in attributes.items() if name in GEN_AI_EQUIVALENTS
     }
+    operation = attributes.get(LLM_OPERATION)
+    if operation in GEN_AI_OPERATION_VALUES:
+        derived[GEN_AI_OPERATION_NAME] = GEN_AI_OPERATION_VALUES[operation]
     provider = attributes.get(LLM_PROVIDER)
     if provider is not None:
         derived[GEN_AI_PROVIDER_NAME] = GEN_AI_PROVIDER_VALUES.get(provider, provider)

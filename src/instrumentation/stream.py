@@ -18,19 +18,27 @@ import wrapt
 from . import semconv
 from .attributes.content import Message
 from .attributes.cost import usage_cost_attributes
-from .attributes.streaming import has_delta, stream_output_messages, stream_response_attributes, stream_text
-from .attributes.usage import estimated_usage_attributes
-from .call import LLMCall
+from .call import LLMCall, StreamShape
 from .safety import report_internal_error
 
 
 class StreamState:
     """What a stream's span needs, kept apart from the proxy so a finalizer can hold it."""
 
-    __slots__ = ("call", "chunks", "ended", "first_chunk_at", "first_token_at", "last_chunk_at", "provider")
+    __slots__ = (
+        "call",
+        "chunks",
+        "ended",
+        "first_chunk_at",
+        "first_token_at",
+        "last_chunk_at",
+        "provider",
+        "shape",
+    )
 
-    def __init__(self, call: LLMCall, provider: str | None) -> None:
+    def __init__(self, call: LLMCall, shape: StreamShape, provider: str | None) -> None:
         self.call = call
+        self.shape = shape
         self.provider = provider
         self.chunks: list[Any] = []
         self.first_token_at: float | None = None
@@ -44,7 +52,7 @@ class StreamState:
         now = time.perf_counter()
         if self.first_chunk_at is None:
             self.first_chunk_at = now
-        if self.first_token_at is None and has_delta(chunk):
+        if self.first_token_at is None and self.shape.first_output(chunk):
             self.first_token_at = now
         self.last_chunk_at = now
         self.chunks.append(chunk)
@@ -58,8 +66,8 @@ class StreamState:
         output: list[Message] = []
         try:
             attributes = self._attributes(completed)
-            if self.call.captures_content and self.call.span.is_recording():
-                output = stream_output_messages(self.chunks)
+            if self.shape.output_messages and self.call.captures_content and self.call.span.is_recording():
+                output = self.shape.output_messages(self.chunks)
         except Exception:
             report_internal_error("aggregating a stream")
         if error is None:
@@ -83,13 +91,7 @@ class StreamState:
             if duration > 0:
                 attributes[semconv.LLM_RESPONSE_CHUNKS_PER_SECOND] = len(self.chunks) / duration
             generation_time = self.last_chunk_at - (self.first_token_at or self.first_chunk_at)
-        attributes |= stream_response_attributes(self.chunks)
-        if completed and self.chunks and semconv.LLM_USAGE_PROMPT_TOKENS not in attributes:
-            # LiteLLM 1.108 leaves its own count at 0/0/0 on the last chunk: estimate here, as unstreamed.
-            kwargs = self.call.kwargs
-            attributes |= estimated_usage_attributes(
-                kwargs.get("model"), kwargs.get("messages"), stream_text(self.chunks)
-            )
+        attributes |= self.shape.response(self.chunks, self.call.kwargs)
         if self.call.provider is None and self.provider:
             attributes[semconv.LLM_PROVIDER] = self.provider
         attributes |= usage_cost_attributes(
@@ -104,10 +106,10 @@ class StreamState:
 class StreamWrapper(wrapt.ObjectProxy):
     """Transparent proxy of a LiteLLM stream that ends the call's span when the stream ends."""
 
-    def __init__(self, stream: Any, call: LLMCall) -> None:
+    def __init__(self, stream: Any, call: LLMCall, shape: StreamShape) -> None:
         super().__init__(stream)
         provider = getattr(stream, "custom_llm_provider", None)
-        state = StreamState(call, provider if isinstance(provider, str) else None)
+        state = StreamState(call, shape, provider if isinstance(provider, str) else None)
         self._self_state = state
         # Ends the span of a stream dropped unconsumed; holds the state, never the proxy.
         self._self_finalizer = weakref.finalize(self, state.finish, False)

@@ -83,8 +83,13 @@ def _outcome(call: LLMCall, result: Any) -> Any:
     try:
         if inspect.isawaitable(result):  # `completion(..., acompletion=True)`
             return _awaited(call, result)
-        if call.kwargs.get("stream") and (hasattr(result, "__next__") or hasattr(result, "__anext__")):
-            return StreamWrapper(result, call)
+        shape = call.operation.stream
+        if (
+            shape
+            and call.kwargs.get("stream")
+            and (hasattr(result, "__next__") or hasattr(result, "__anext__"))
+        ):
+            return StreamWrapper(result, call, shape)
         call.succeed(result)
     except Exception:
         report_internal_error("handling a result")

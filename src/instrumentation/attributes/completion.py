@@ -8,6 +8,9 @@ from typing import Any
 from .. import semconv
 from .fields import field
 
+# Text part types of chat messages and of Responses API input items.
+_TEXT_PARTS = ("text", "input_text", "output_text")
+
 
 def messages_attributes(messages: Any) -> dict[str, Any]:
     """Shape of the conversation sent: count, roles, text length, whether it is multimodal."""
@@ -64,7 +67,7 @@ def response_attributes(response: Any) -> dict[str, Any]:
         if isinstance(reason, str):
             finish_reasons.append(reason)
         message = field(choice, "message")
-        content = field(message, "content")
+        content = choice_text(choice)
         if isinstance(content, str):
             content_length += len(content)
         calls = _tool_calls(message)
@@ -77,8 +80,25 @@ def response_attributes(response: Any) -> dict[str, Any]:
 
 def response_text(response: Any) -> str:
     """The text of every choice of a response, joined."""
-    texts = (field(field(choice, "message"), "content") for choice in field(response, "choices") or ())
+    texts = (choice_text(choice) for choice in field(response, "choices") or ())
     return "".join(text for text in texts if isinstance(text, str))
+
+
+def choice_text(choice: Any) -> Any:
+    """A choice's text: a chat message's content, a stream delta's, or a text completion's."""
+    for part in ("message", "delta"):
+        holder = field(choice, part)
+        if holder is not None:
+            return field(holder, "content")
+    return field(choice, "text")
+
+
+def prompt_attributes(prompt: Any) -> dict[str, Any]:
+    """Text length of a text completion's prompt (a string or a list of strings)."""
+    prompts = [prompt] if isinstance(prompt, str) else prompt
+    if not isinstance(prompts, (list, tuple)) or not all(isinstance(item, str) for item in prompts):
+        return {}
+    return {semconv.LLM_REQUEST_CONTENT_LENGTH: sum(map(len, prompts))}
 
 
 def response_identity(response: Any) -> dict[str, Any]:
@@ -125,7 +145,7 @@ def _content_size(content: Any) -> tuple[int, bool]:
     for part in content:
         if isinstance(part, str):
             length += len(part)
-        elif field(part, "type") == "text":
+        elif field(part, "type") in _TEXT_PARTS:
             text = field(part, "text")
             length += len(text) if isinstance(text, str) else 0
         else:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import semconv
-from .completion import choices_attributes, response_identity
+from .completion import choice_text, choices_attributes, response_identity
 from .content import Message, output_message
 from .fields import field, hidden_params
 from .usage import usage_attributes
@@ -18,7 +18,7 @@ def has_delta(chunk: Any) -> bool:
     if not choices:
         return False
     delta = field(choices[0], "delta")
-    return bool(field(delta, "content") or field(delta, "tool_calls") or field(delta, "role"))
+    return bool(choice_text(choices[0]) or field(delta, "tool_calls") or field(delta, "role"))
 
 
 def stream_response_attributes(chunks: Sequence[Any]) -> dict[str, Any]:
@@ -43,11 +43,10 @@ def stream_response_attributes(chunks: Sequence[Any]) -> dict[str, Any]:
             reason = field(choice, "finish_reason")
             if isinstance(reason, str):
                 finish_reasons[index] = reason
-            delta = field(choice, "delta")
-            content = field(delta, "content")
+            content = choice_text(choice)
             if isinstance(content, str):
                 content_length += len(content)
-            for call in field(delta, "tool_calls") or ():
+            for call in field(field(choice, "delta"), "tool_calls") or ():
                 name = field(field(call, "function"), "name")
                 if isinstance(name, str) and name:
                     tool_names.setdefault((index, field(call, "index") or 0), name)
@@ -87,7 +86,7 @@ def stream_text(chunks: Sequence[Any]) -> str:
         content
         for chunk in chunks
         for choice in field(chunk, "choices") or ()
-        if isinstance(content := field(field(choice, "delta"), "content"), str)
+        if isinstance(content := choice_text(choice), str)
     )
 
 
@@ -108,7 +107,7 @@ def stream_output_messages(chunks: Sequence[Any]) -> list[Message]:
         for choice in field(chunk, "choices") or ():
             index = field(choice, "index") or 0
             delta = field(choice, "delta")
-            content = field(delta, "content")
+            content = choice_text(choice)
             if isinstance(content, str):
                 texts.setdefault(index, []).append(content)
             reason = field(choice, "finish_reason")

@@ -14,8 +14,8 @@ def usage_attributes(usage: Any) -> dict[str, Any]:
     LiteLLM fills in 0/0/0 when a provider sent no usage: all zeros means "unknown",
     so nothing is returned for it.
     """
-    prompt = as_int(field(usage, "prompt_tokens"))
-    completion = as_int(field(usage, "completion_tokens"))
+    prompt = _count(usage, "prompt_tokens", "input_tokens")  # The Responses API says input/output.
+    completion = _count(usage, "completion_tokens", "output_tokens")
     total = as_int(field(usage, "total_tokens"))
     if not (prompt or completion or total):
         return {}
@@ -28,13 +28,20 @@ def usage_attributes(usage: Any) -> dict[str, Any]:
         total = prompt + completion
     if total is not None:
         attributes[semconv.LLM_USAGE_TOTAL_TOKENS] = total
-    cached = as_int(field(field(usage, "prompt_tokens_details"), "cached_tokens"))
+    details = field(usage, "prompt_tokens_details") or field(usage, "input_tokens_details")
+    cached = as_int(field(details, "cached_tokens"))
     if cached is not None:
         attributes[semconv.LLM_USAGE_CACHED_TOKENS] = cached
-    reasoning = as_int(field(field(usage, "completion_tokens_details"), "reasoning_tokens"))
+    details = field(usage, "completion_tokens_details") or field(usage, "output_tokens_details")
+    reasoning = as_int(field(details, "reasoning_tokens"))
     if reasoning is not None:
         attributes[semconv.LLM_USAGE_REASONING_TOKENS] = reasoning
     return attributes
+
+
+def _count(usage: Any, name: str, alias: str) -> int | None:
+    count = as_int(field(usage, name))
+    return count if count is not None else as_int(field(usage, alias))
 
 
 def estimated_usage_attributes(model: Any, messages: Any, completion_text: str) -> dict[str, Any]:
