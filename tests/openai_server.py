@@ -710,7 +710,8 @@ DEFAULT_ANSWERS: dict[str, DefaultAnswer] = {
     # LiteLLM's `cohere/` rerank appends `v2/rerank` to any api_base, so `base_url` gives `/v1/v2/rerank`.
     "/v1/v2/rerank": _default_cohere_rerank,
     "/v2/rerank": _default_cohere_rerank,
-    # `hosted_vllm/`, `infinity/` and `jina_ai/` rerank post to `<api_base>/rerank`.
+    # `hosted_vllm/` and `jina_ai/` rerank post to `<api_base>/rerank` (so does `infinity/`, but it expects
+    # each result's `document` as a plain string: script that body when a test needs it).
     "/v1/rerank": _default_rerank,
 }
 

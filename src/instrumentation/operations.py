@@ -50,14 +50,16 @@ ResponseExtractor = Callable[[Any], dict[str, Any]]
 
 
 def _priced(extract: ResponseExtractor) -> Callable[[Any, Mapping[str, Any]], dict[str, Any]]:
-    """A response extractor plus token usage and the cost LiteLLM computed, where there are."""
+    """A response extractor plus token usage and its cost, where there are."""
 
     def response(result: Any, request: Mapping[str, Any]) -> dict[str, Any]:
         attributes = extract(result) | usage_attributes(field(result, "usage"))
         cost = response_cost(result)
         if cost is not None:
             attributes[semconv.LLM_COST_TOTAL_USD] = cost
-        return attributes
+            return attributes
+        # Some entry points (text completion) leave LiteLLM's cost out: price the tokens.
+        return attributes | usage_cost_attributes(request.get("model"), response_provider(result), attributes)
 
     return response
 

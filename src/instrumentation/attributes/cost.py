@@ -8,6 +8,10 @@ from typing import Any
 from .. import semconv
 from .fields import hidden_params
 
+# Models LiteLLM could not price: not asked again (self-hosted models make every call miss).
+_unpriced: set[tuple[str, str | None]] = set()
+_UNPRICED_LIMIT = 1000
+
 
 def response_cost(response: Any) -> float | None:
     """The cost LiteLLM already computed for a response, if it could price the model."""
@@ -21,6 +25,8 @@ def usage_cost(model: str, provider: str | None, prompt_tokens: int, completion_
     """Price token counts with LiteLLM's price map (streams, estimates)."""
     from litellm import cost_per_token
 
+    if (model, provider) in _unpriced:
+        return None
     try:
         prompt_cost, completion_cost = cost_per_token(
             model=model,
@@ -29,6 +35,8 @@ def usage_cost(model: str, provider: str | None, prompt_tokens: int, completion_
             completion_tokens=completion_tokens,
         )
     except Exception:  # LiteLLM raises for models missing from its price map.
+        if len(_unpriced) < _UNPRICED_LIMIT:
+            _unpriced.add((model, provider))
         return None
     return float(prompt_cost + completion_cost)
 
