@@ -5,6 +5,10 @@ the OpenAI SDK, httpx connection pooling, SSE parsing, timeouts and retries) is 
 production. Every request is recorded, and answers can be scripted per path to reproduce errors, slow
 responses and broken streams deterministically. Only the standard library is used, so the server has no
 dependencies of its own to go out of date.
+
+Every endpoint LiteLLM's entry points reach has a realistic default answer (see `DEFAULT_ANSWERS`): chat and
+legacy completions (JSON or SSE), the Responses API (named SSE events), embeddings, images, moderations, audio
+transcriptions (multipart uploads) and speech (raw audio bytes), and rerank (Cohere's and vLLM / Jina's).
 """
 
 from __future__ import annotations
@@ -434,7 +438,7 @@ def response_stream_events(
         {"type": "response.output_item.done", "output_index": 0, "item": item},
         {"type": "response.completed", "response": completed},
     ]
-    return [{**event, "sequence_number": number} for number, event in enumerate(events)]
+    return [{"type": event["type"], "sequence_number": index, **event} for index, event in enumerate(events)]
 
 
 def transcription(

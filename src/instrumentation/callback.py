@@ -76,8 +76,9 @@ class CallbackHandler(CustomLogger):
     ) -> None:
         try:
             call_id = kwargs.get("litellm_call_id")
-            if not isinstance(call_id, str) or CALLS.claimed.discard(call_id):
-                return  # A wrapper made this call's span (or it was suppressed).
+            if not isinstance(call_id, str) or call_id in CALLS.claimed:
+                return  # A wrapper made this call's span, it was suppressed, or a hook already did.
+            CALLS.claimed.put(call_id)  # LiteLLM fires both hooks for some calls (sync Responses streams).
             operation = OPERATIONS.get(kwargs.get("call_type"))
             start_ns, end_ns = _ns(start_time), _ns(end_time)
             if operation is None or start_ns is None or end_ns is None:

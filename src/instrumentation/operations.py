@@ -58,8 +58,10 @@ def _priced(extract: ResponseExtractor) -> Callable[[Any, Mapping[str, Any]], di
         if cost is not None:
             attributes[semconv.LLM_COST_TOTAL_USD] = cost
             return attributes
-        # Some entry points (text completion) leave LiteLLM's cost out: price the tokens.
-        return attributes | usage_cost_attributes(request.get("model"), response_provider(result), attributes)
+        # Some entry points (text completion) leave LiteLLM's cost out: price the tokens, under the
+        # requested name or else the one the provider answered with (LiteLLM maps that one alone).
+        priced = usage_cost_attributes(request.get("model"), response_provider(result), attributes)
+        return attributes | (priced or usage_cost_attributes(field(result, "model"), None, attributes))
 
     return response
 

@@ -1,8 +1,9 @@
 """Which LiteLLM calls already have a span, by `litellm_call_id`: how wrappers and callback agree.
 
 The current span cannot tell (sync success callbacks run on a logging thread after the
-wrapper's span ended), the call id can: LiteLLM hands it to every hook. Both maps are bounded,
-so ids of calls whose callback never comes (abandoned streams) cannot pile up.
+wrapper's span ended), the call id can: LiteLLM hands it to every hook. A claim stays until
+newer ones push it out (LiteLLM fires two hooks for some calls); both maps are bounded, so
+ids of calls whose callback never comes (abandoned streams) cannot pile up.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from collections import OrderedDict
 from typing import Any
 
 DEFAULT_CAPACITY = 10_000
-_ABSENT = object()
 
 
 class BoundedMap:
@@ -32,11 +32,6 @@ class BoundedMap:
     def pop(self, key: str, default: Any = None) -> Any:
         with self._lock:
             return self._entries.pop(key, default)
-
-    def discard(self, key: str) -> bool:
-        """Remove `key`; whether it was there."""
-        with self._lock:
-            return self._entries.pop(key, _ABSENT) is not _ABSENT
 
     def __contains__(self, key: object) -> bool:
         return key in self._entries
