@@ -8,6 +8,9 @@ from typing import Any
 from .. import semconv
 from .fields import field
 
+# List attributes keep at most this many entries: 10,000 messages must not make a huge span.
+MAX_LISTED = 1000
+
 # Text part types of chat messages and of Responses API input items.
 _TEXT_PARTS = ("text", "input_text", "output_text")
 
@@ -27,7 +30,7 @@ def messages_attributes(messages: Any) -> dict[str, Any]:
         multimodal = multimodal or has_media
     return {
         semconv.LLM_REQUEST_MESSAGES_COUNT: len(messages),
-        semconv.LLM_REQUEST_MESSAGE_ROLES: roles,
+        semconv.LLM_REQUEST_MESSAGE_ROLES: roles[:MAX_LISTED],
         semconv.LLM_REQUEST_CONTENT_LENGTH: content_length,
         semconv.LLM_REQUEST_MULTIMODAL: multimodal,
     }
@@ -41,7 +44,7 @@ def tools_attributes(kwargs: Mapping[str, Any]) -> dict[str, Any]:
         attributes[semconv.LLM_REQUEST_TOOLS_COUNT] = len(tools)
         names = [name for name in map(_tool_name, tools) if name]
         if names:
-            attributes[semconv.LLM_REQUEST_TOOL_NAMES] = names
+            attributes[semconv.LLM_REQUEST_TOOL_NAMES] = names[:MAX_LISTED]
     choice = kwargs.get("tool_choice") or kwargs.get("function_call")
     if isinstance(choice, str):
         attributes[semconv.LLM_REQUEST_TOOL_CHOICE] = choice
@@ -128,9 +131,9 @@ def choices_attributes(
     }
     if finish_reasons:
         attributes[semconv.LLM_RESPONSE_FINISH_REASON] = finish_reasons[0]
-        attributes[semconv.LLM_RESPONSE_FINISH_REASONS] = finish_reasons
+        attributes[semconv.LLM_RESPONSE_FINISH_REASONS] = finish_reasons[:MAX_LISTED]
     if tool_call_names:
-        attributes[semconv.LLM_RESPONSE_TOOL_CALL_NAMES] = tool_call_names
+        attributes[semconv.LLM_RESPONSE_TOOL_CALL_NAMES] = tool_call_names[:MAX_LISTED]
     return attributes
 
 

@@ -16,6 +16,9 @@ from .fields import field
 
 Message = dict[str, Any]
 
+# Tool call arguments longer than this stay a string (and are cut like text) rather than parsed.
+_MAX_PARSED_ARGUMENTS = 100_000
+
 
 def input_messages(messages: Any) -> list[Message]:
     """The request's messages as GenAI input messages."""
@@ -62,9 +65,32 @@ def output_messages(response: Any) -> list[Message]:
 
 
 def serialized(messages: list[Message], max_length: int) -> str:
-    """JSON, cut to `max_length` characters (the cut is marked with "…")."""
-    text = json.dumps(messages, ensure_ascii=False, default=str)
+    """JSON, cut to `max_length` characters (the cut is marked with "…").
+
+    Messages are serialized one by one, each text cut first, and serializing stops once the
+    limit is reached: a 5 MB prompt or 10,000 messages cost no more than the limit allows.
+    """
+    pieces: list[str] = []
+    size = 0
+    for message in messages:
+        if size > max_length:
+            break
+        piece = json.dumps(_with_texts_cut(message, max_length), ensure_ascii=False, default=str)
+        pieces.append(piece)
+        size += len(piece) + 2
+    text = "[" + ", ".join(pieces) + "]"
     return text if len(text) <= max_length else text[: max_length - 1] + "…"
+
+
+def _with_texts_cut(message: Message, limit: int) -> Message:
+    parts = message.get("parts") or ()
+    if all(len(part.get("content") or "") <= limit for part in parts if isinstance(part.get("content"), str)):
+        return message
+    cut = [
+        {**part, "content": part["content"][:limit]} if isinstance(part.get("content"), str) else part
+        for part in parts
+    ]
+    return {**message, "parts": cut}
 
 
 def _content_parts(content: Any) -> list[dict[str, Any]]:
@@ -120,7 +146,7 @@ def _base64_size(data: Any) -> int | None:
 def _tool_call_part(call: Any) -> dict[str, Any]:
     function = field(call, "function")
     arguments = field(function, "arguments")
-    if isinstance(arguments, str):
+    if isinstance(arguments, str) and len(arguments) <= _MAX_PARSED_ARGUMENTS:
         with contextlib.suppress(ValueError):  # Kept as the string the model produced.
             arguments = json.loads(arguments)
     return {
