@@ -18,6 +18,7 @@ from .attributes.content import Message
 from .attributes.errors import error_attributes, redact
 from .attributes.provider import requested_provider, response_provider
 from .config import ContentCapture
+from .context import context_attributes_in, current_context_attributes
 from .safety import report_internal_error
 from .telemetry import Telemetry
 
@@ -117,6 +118,7 @@ class LLMCall:
             request = dict(zip(operation.positional, args, strict=False)) | dict(kwargs)
             provider = requested_provider(request)
             attributes = request_attributes(operation.name, request, provider) | operation.request(request)
+            attributes |= current_context_attributes() if parent is None else context_attributes_in(parent)
             capture = telemetry.settings.capture_content
             messages = []
             if capture is not ContentCapture.NO_CONTENT and operation.input_messages:

@@ -112,6 +112,16 @@ LLM_ERROR_PROVIDER = "llm.error.provider"
 LLM_ERROR_STATUS_CODE = "llm.error.status_code"
 ERROR_TYPE = error_attributes.ERROR_TYPE
 
+# Context (llm_context)
+LLM_CONTEXT_USER_ID = "llm.context.user_id"
+LLM_CONTEXT_SESSION_ID = "llm.context.session_id"
+LLM_CONTEXT_AGENT = "llm.context.agent"
+LLM_CONTEXT_ACTION = "llm.context.action"
+LLM_CONTEXT_WORKSPACE = "llm.context.workspace"
+LLM_CONTEXT_SOURCE_ID = "llm.context.source_id"
+LLM_CONTEXT_SOURCE_FUNCTION = "llm.context.source_function"
+LLM_CONTEXT_TAGS_PREFIX = "llm.context.tags."
+
 # Content (opt-in)
 LLM_REQUEST_MESSAGES = "llm.request.messages"
 LLM_RESPONSE_CONTENT = "llm.response.content"
