@@ -1,24 +1,34 @@
-"""Overhead of the instrumentation against bare LiteLLM, measured in the same process.
+"""Overhead of the instrumentation against bare LiteLLM.
 
-Three figures, each from interleaved rounds (bare, instrumented, bare, …) so that drift of
-the machine hits both sides alike; medians over rounds:
+Bare and instrumented LiteLLM run in separate worker processes (so neither inherits the
+other's warm-up or garbage), in interleaved rounds (bare, instrumented, bare, …) so that drift
+of the machine hits both alike, against the loopback OpenAI-compatible server running in this
+process (its CPU is not counted). Each worker measures, per call and per streamed chunk:
 
-1. a non-streamed `completion` over real HTTP to the loopback server: caller CPU and wall time per call;
-2. a streamed `completion` (many chunks) over real HTTP: caller CPU per chunk;
-3. the stream proxy alone, iterating pre-built LiteLLM chunks: the cost we add per chunk.
+- caller-thread CPU (`time.thread_time`): what the application's own thread pays;
+- whole-process CPU (`time.process_time`): that plus LiteLLM's logging threads, our callback,
+  the span processor's export thread and the metrics SDK.
 
-Spans go through a BatchSpanProcessor to an exporter that drops them, as in production
-minus the network. Run: `make bench` (or `python benchmarks/overhead.py --rounds 7`).
+Scenarios: non-streamed and streamed chat completion, sync and async, and embedding. Spans go
+through a BatchSpanProcessor to an exporter that drops them and metrics to an SDK meter
+provider, as in production minus the network. Two more figures isolate our own code: the
+wrapper and the stream proxy around prebuilt LiteLLM objects, and the callback's cost for a
+call a wrapper already traced.
+
+Run: `make bench`, or `python benchmarks/overhead.py --rounds 5 --calls 300`.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import os
 import statistics
+import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -28,10 +38,12 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
-from instrumentation import LiteLLMInstrumentor
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests import openai_server  # noqa: E402  (the loopback stand-in for OpenAI)
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.openai_server import OpenAIServer, Scripted, stream_chunks  # The loopback stand-in for OpenAI.
+SCENARIOS = ("completion", "acompletion", "stream", "astream", "embedding")
+MESSAGES = [{"role": "user", "content": "Say hello"}]
 
 
 class DroppingExporter(SpanExporter):
@@ -39,65 +51,97 @@ class DroppingExporter(SpanExporter):
         return SpanExportResult.SUCCESS
 
 
-def measure(work: Callable[[], int]) -> tuple[float, float, int]:
-    """(caller-thread CPU seconds, wall seconds, units of work) of one run."""
-    cpu, wall = time.thread_time(), time.perf_counter()
-    units = work()
-    return time.thread_time() - cpu, time.perf_counter() - wall, units
+# --- Worker: one process, bare or instrumented, every scenario ----------------------------------------------
 
 
-def compare(
-    name: str,
-    unit: str,
-    work: Callable[[], int],
-    instrumentor: LiteLLMInstrumentor,
-    provider: TracerProvider,
-    meters: MeterProvider,
-    rounds: int,
-) -> dict[str, float]:
-    bare_cpu, inst_cpu, bare_wall, inst_wall = [], [], [], []
-    for _ in range(rounds):
-        cpu, wall, units = measure(work)
-        bare_cpu.append(cpu / units)
-        bare_wall.append(wall / units)
-        instrumentor.instrument(tracer_provider=provider, meter_provider=meters)
-        try:
-            cpu, wall, units = measure(work)
-        finally:
-            instrumentor.uninstrument()
-        inst_cpu.append(cpu / units)
-        inst_wall.append(wall / units)
-    row = {
-        "bare_cpu_us": statistics.median(bare_cpu) * 1e6,
-        "instrumented_cpu_us": statistics.median(inst_cpu) * 1e6,
-        "bare_wall_us": statistics.median(bare_wall) * 1e6,
-        "instrumented_wall_us": statistics.median(inst_wall) * 1e6,
-    }
-    added = row["instrumented_cpu_us"] - row["bare_cpu_us"]
-    cpu_ratio = row["instrumented_cpu_us"] / row["bare_cpu_us"]
-    wall_ratio = row["instrumented_wall_us"] / row["bare_wall_us"]
-    print(
-        f"{name:<34} per {unit:<6} caller CPU bare {row['bare_cpu_us']:9.1f} µs  instrumented "
-        f"{row['instrumented_cpu_us']:9.1f} µs  (+{added:7.2f} µs, x{cpu_ratio:.3f})  wall x{wall_ratio:.3f}"
-    )
-    return row
+def worker(base_url: str, instrumented: bool, calls: int) -> dict[str, dict[str, float]]:
+    import litellm
+
+    litellm.suppress_debug_info = True
+    if instrumented:
+        from instrumentation import LiteLLMInstrumentor
+
+        provider = TracerProvider()
+        provider.add_span_processor(BatchSpanProcessor(DroppingExporter()))
+        meters = MeterProvider(metric_readers=[InMemoryMetricReader()])
+        LiteLLMInstrumentor().instrument(tracer_provider=provider, meter_provider=meters)
+    args = {"api_base": base_url, "api_key": "sk-bench", "max_retries": 0, "num_retries": 0}
+    model = "openai/gpt-4o-mini"
+
+    def completion() -> int:
+        for _ in range(calls):
+            litellm.completion(model=model, messages=MESSAGES, **args)
+        return calls
+
+    def acompletion() -> int:
+        async def run() -> None:
+            for _ in range(calls):
+                await litellm.acompletion(model=model, messages=MESSAGES, **args)
+
+        asyncio.run(run())
+        return calls
+
+    def stream() -> int:
+        received = 0
+        for _ in range(calls // 20):
+            for _chunk in litellm.completion(model=model, messages=MESSAGES, stream=True, **args):
+                received += 1
+        return received
+
+    def astream() -> int:
+        async def run() -> int:
+            received = 0
+            for _ in range(calls // 20):
+                async for _chunk in await litellm.acompletion(
+                    model=model, messages=MESSAGES, stream=True, **args
+                ):
+                    received += 1
+            return received
+
+        return asyncio.run(run())
+
+    def embedding() -> int:
+        for _ in range(calls):
+            litellm.embedding(model="openai/text-embedding-3-small", input=["hello", "world"], **args)
+        return calls
+
+    results = {}
+    for name, work in zip(SCENARIOS, (completion, acompletion, stream, astream, embedding), strict=True):
+        work()  # Warm-up: LiteLLM's first calls of each kind are slow.
+        thread_cpu, process_cpu = time.thread_time(), time.process_time()
+        units = work()
+        results[name] = {
+            "thread_us": (time.thread_time() - thread_cpu) / units * 1e6,
+            "process_us": (time.process_time() - process_cpu) / units * 1e6,
+        }
+    return results
 
 
-def ours_alone(response: object, chunks: list, repeats: int) -> tuple[float, float]:
-    """(µs per call, µs per chunk) that the instrumentation itself costs, LiteLLM and HTTP taken out:
-    the real wrapper around a function returning a prebuilt response, and the real stream proxy
-    over prebuilt chunks, end-of-stream aggregation included. Best of `repeats`."""
+# --- Our own code alone -------------------------------------------------------------------------------
+
+
+def ours_alone(repeats: int) -> tuple[float, float, int]:
+    """(µs per call, µs per chunk, chunks) that the instrumentation itself costs, LiteLLM and HTTP
+    taken out: the real wrapper around a function returning a prebuilt response, and the real
+    stream proxy over prebuilt chunks, end-of-stream aggregation included. Best of `repeats`."""
+    import litellm
+
     from instrumentation.config import Settings
     from instrumentation.metrics import Metrics
     from instrumentation.operations import CHAT
     from instrumentation.telemetry import Telemetry
     from instrumentation.wrappers import sync_wrapper
 
+    response = litellm.completion(model="openai/gpt-4o-mini", messages=MESSAGES, mock_response="Hello there")
+    text = "".join(f"w{i} " for i in range(500))
+    chunks = list(
+        litellm.completion(model="openai/gpt-4o-mini", messages=MESSAGES, stream=True, mock_response=text)
+    )
     provider = TracerProvider()
     provider.add_span_processor(BatchSpanProcessor(DroppingExporter()))
-    meter = MeterProvider([InMemoryMetricReader()]).get_meter("bench")  # Metrics aggregated too.
+    meter = MeterProvider(metric_readers=[InMemoryMetricReader()]).get_meter("bench")
     wrapper = sync_wrapper(Telemetry(provider.get_tracer("bench"), Settings(), Metrics(meter)), CHAT)
-    request = {"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "Say hello"}]}
+    request = {"model": "openai/gpt-4o-mini", "messages": MESSAGES}
 
     def respond(**kwargs: object) -> object:
         return response
@@ -109,7 +153,7 @@ def ours_alone(response: object, chunks: list, repeats: int) -> tuple[float, flo
     for _ in range(repeats):
         start = time.perf_counter()
         for _ in range(1000):
-            wrapper(respond, None, (), request)
+            wrapper(respond, None, (), dict(request))
         instrumented = time.perf_counter() - start
         start = time.perf_counter()
         for _ in range(1000):
@@ -124,7 +168,7 @@ def ours_alone(response: object, chunks: list, repeats: int) -> tuple[float, flo
             pass
         per_chunk.append((instrumented - (time.perf_counter() - start)) / len(chunks))
     provider.shutdown()
-    return min(per_call) * 1e6, min(per_chunk) * 1e6
+    return min(per_call) * 1e6, min(per_chunk) * 1e6, len(chunks)
 
 
 def callback_when_wrapped(repeats: int) -> float:
@@ -145,72 +189,60 @@ def callback_when_wrapped(repeats: int) -> float:
     return min(timings) * 1e6
 
 
+# --- Orchestration -----------------------------------------------------------------------------------
+
+
+def run_worker(base_url: str, instrumented: bool, options: argparse.Namespace) -> dict[str, dict[str, float]]:
+    command = [sys.executable, __file__, "--worker", base_url, "--calls", str(options.calls)]
+    if instrumented:
+        command.append("--instrumented")
+    output = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--calls", type=int, default=200, help="non-streamed calls per round")
-    parser.add_argument("--chunks", type=int, default=500, help="chunks per stream")
-    parser.add_argument("--streams", type=int, default=10, help="streams per round")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--calls", type=int, default=300, help="calls per scenario and worker")
+    parser.add_argument("--chunks", type=int, default=200, help="content chunks per streamed answer")
+    parser.add_argument("--worker", metavar="BASE_URL", help=argparse.SUPPRESS)
+    parser.add_argument("--instrumented", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
+    if options.worker:
+        print(json.dumps(worker(options.worker, options.instrumented, options.calls)))
+        return
 
-    import litellm
-
-    litellm.suppress_debug_info = True
-    provider = TracerProvider()
-    provider.add_span_processor(BatchSpanProcessor(DroppingExporter()))
-    meters = MeterProvider([InMemoryMetricReader()])
-    instrumentor = LiteLLMInstrumentor()
-    server = OpenAIServer().start()
-    args = {"api_base": server.base_url, "api_key": "sk-bench", "max_retries": 0, "num_retries": 0}
-    messages = [{"role": "user", "content": "Say hello"}]
-    pieces = [f"w{i} " for i in range(options.chunks)]
-
-    def calls() -> int:
-        for _ in range(options.calls):
-            litellm.completion(model="openai/gpt-4o-mini", messages=messages, **args)
-        return options.calls
-
-    def streams() -> int:
-        received = 0
-        server.script(
-            "/v1/chat/completions",
-            *[Scripted(chunks=stream_chunks("gpt-4o-mini", pieces)) for _ in range(options.streams)],
-        )
-        for _ in range(options.streams):
-            for _chunk in litellm.completion(
-                model="openai/gpt-4o-mini", messages=messages, stream=True, **args
-            ):
-                received += 1
-        return received
-
+    # Every streamed answer carries `--chunks` pieces.
+    openai_server.DEFAULT_STREAM_PIECES = [f"w{i} " for i in range(options.chunks)]
+    server = openai_server.OpenAIServer().start()
+    samples: dict[tuple[str, bool], list[dict[str, float]]] = {}
     try:
-        calls(), streams()  # Warm-up: LiteLLM's first calls are slow.
-        print(
-            f"litellm {__import__('importlib.metadata').metadata.version('litellm')}, "
-            f"{options.rounds} rounds, medians"
-        )
-        compare(
-            "completion, non-streamed (HTTP)", "call", calls, instrumentor, provider, meters, options.rounds
-        )
-        compare(
-            "completion, streamed (HTTP)", "chunk", streams, instrumentor, provider, meters, options.rounds
-        )
+        for _ in range(options.rounds):
+            for instrumented in (False, True):
+                for name, row in run_worker(server.base_url, instrumented, options).items():
+                    samples.setdefault((name, instrumented), []).append(row)
     finally:
         server.stop()
 
-    response = litellm.completion(model="openai/gpt-4o-mini", messages=messages, mock_response="Hello there")
-    chunks = list(
-        litellm.completion(
-            model="openai/gpt-4o-mini", messages=messages, stream=True, mock_response="".join(pieces)
-        )
-    )
-    call_us, chunk_us = ours_alone(response, chunks, repeats=20)
-    print(f"{'callback, call already wrapped':<34} per call {callback_when_wrapped(repeats=5):7.2f} µs")
+    import importlib.metadata
+
     print(
-        f"{'instrumentation alone':<34} per call {call_us:7.1f} µs   per chunk {chunk_us:5.2f} µs "
-        f"(a {len(chunks)}-chunk stream, end-of-stream aggregation included)"
+        f"litellm {importlib.metadata.version('litellm')}: {options.rounds} rounds of {options.calls} calls, medians"
     )
-    provider.shutdown()
+    print(f"{'scenario':<12} {'unit':<6} {'caller CPU: bare -> instrumented':>36} {'whole process':>36}")
+    for name in SCENARIOS:
+        unit = "chunk" if "stream" in name else "call"
+        row = []
+        for measure in ("thread_us", "process_us"):
+            bare = statistics.median(sample[measure] for sample in samples[(name, False)])
+            instrumented = statistics.median(sample[measure] for sample in samples[(name, True)])
+            row.append(
+                f"{bare:7.1f} -> {instrumented:7.1f} µs (+{instrumented - bare:6.1f}, x{instrumented / bare:.3f})"
+            )
+        print(f"{name:<12} {unit:<6} {row[0]:>36} {row[1]:>36}")
+    call_us, chunk_us, chunks = ours_alone(repeats=20)
+    print(f"instrumentation alone: {call_us:.1f} µs per call, {chunk_us:.2f} µs per chunk ({chunks} chunks)")
+    print(f"callback for a call already wrapped: {callback_when_wrapped(repeats=5):.2f} µs per call")
 
 
 if __name__ == "__main__":
