@@ -226,9 +226,8 @@ def main() -> None:
 
     import importlib.metadata
 
-    print(
-        f"litellm {importlib.metadata.version('litellm')}: {options.rounds} rounds of {options.calls} calls, medians"
-    )
+    version = importlib.metadata.version("litellm")
+    print(f"litellm {version}: {options.rounds} rounds of {options.calls} calls, medians")
     print(f"{'scenario':<12} {'unit':<6} {'caller CPU: bare -> instrumented':>36} {'whole process':>36}")
     for name in SCENARIOS:
         unit = "chunk" if "stream" in name else "call"
@@ -236,9 +235,8 @@ def main() -> None:
         for measure in ("thread_us", "process_us"):
             bare = statistics.median(sample[measure] for sample in samples[(name, False)])
             instrumented = statistics.median(sample[measure] for sample in samples[(name, True)])
-            row.append(
-                f"{bare:7.1f} -> {instrumented:7.1f} µs (+{instrumented - bare:6.1f}, x{instrumented / bare:.3f})"
-            )
+            added, ratio = instrumented - bare, instrumented / bare
+            row.append(f"{bare:7.1f} -> {instrumented:7.1f} µs (+{added:6.1f}, x{ratio:.3f})")
         print(f"{name:<12} {unit:<6} {row[0]:>36} {row[1]:>36}")
     call_us, chunk_us, chunks = ours_alone(repeats=20)
     print(f"instrumentation alone: {call_us:.1f} µs per call, {chunk_us:.2f} µs per chunk ({chunks} chunks)")
