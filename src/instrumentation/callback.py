@@ -112,6 +112,11 @@ def callback_request(kwargs: Mapping[str, Any]) -> dict[str, Any]:
         custom_llm_provider=kwargs.get("custom_llm_provider"),
         metadata=metadata,
         litellm_call_id=kwargs.get("litellm_call_id"),
+        # What LiteLLM logs as `input` is the embedding input, the text completion prompt and the
+        # Responses API input; an upload is only in the request it built.
+        input=kwargs.get("input"),
+        prompt=kwargs.get("input"),
+        file=((kwargs.get("additional_args") or {}).get("complete_input_dict") or {}).get("file"),
         # Never recorded; known so that error messages echoing them get redacted.
         api_key=kwargs.get("api_key") or litellm_params.get("api_key"),
         extra_headers=kwargs.get("extra_headers") or litellm_params.get("extra_headers"),

@@ -24,7 +24,7 @@ from .attributes.completion import (
     tools_attributes,
 )
 from .attributes.content import Message, input_messages, output_messages
-from .attributes.cost import response_cost, usage_cost_attributes
+from .attributes.cost import priced_attributes, response_cost, usage_cost_attributes
 from .attributes.embedding import embedding_request_attributes, embedding_response_attributes
 from .attributes.fields import field
 from .attributes.image import image_request_attributes, image_response_attributes
@@ -60,8 +60,7 @@ def _priced(extract: ResponseExtractor) -> Callable[[Any, Mapping[str, Any]], di
             return attributes
         # Some entry points (text completion) leave LiteLLM's cost out: price the tokens, under the
         # requested name or else the one the provider answered with (LiteLLM maps that one alone).
-        priced = usage_cost_attributes(request.get("model"), response_provider(result), attributes)
-        return attributes | (priced or usage_cost_attributes(field(result, "model"), None, attributes))
+        return attributes | priced_attributes(request.get("model"), response_provider(result), attributes)
 
     return response
 

@@ -36,6 +36,7 @@ GEN_AI_OPERATION_VALUES: Mapping[str, str] = {
 LLM_VENDOR = "llm.vendor"
 LLM_PROVIDER = "llm.provider"
 LLM_OPERATION = "llm.operation"
+LLM_API_TYPE = "llm.api_type"  # Manual tracking: the kind of API (llm, stt, ocr, translation, …).
 LLM_REQUEST_MODEL = "llm.request.model"
 LLM_REQUEST_STREAM = "llm.request.stream"
 LLM_REQUEST_TEMPERATURE = "llm.request.temperature"

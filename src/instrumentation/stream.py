@@ -17,7 +17,7 @@ import wrapt
 
 from . import semconv
 from .attributes.content import Message
-from .attributes.cost import usage_cost_attributes
+from .attributes.cost import priced_attributes
 from .call import LLMCall, StreamShape
 from .safety import report_internal_error
 
@@ -94,7 +94,7 @@ class StreamState:
         attributes |= self.shape.response(self.chunks, self.call.kwargs)
         if self.call.provider is None and self.provider:
             attributes[semconv.LLM_PROVIDER] = self.provider
-        attributes |= usage_cost_attributes(
+        attributes |= priced_attributes(
             self.call.kwargs.get("model"), self.call.provider or self.provider, attributes
         )
         completion = attributes.get(semconv.LLM_USAGE_COMPLETION_TOKENS)

@@ -49,3 +49,11 @@ def usage_cost_attributes(model: Any, provider: str | None, usage: Mapping[str, 
         return {}
     cost = usage_cost(model, provider, prompt, completion)
     return {} if cost is None else {semconv.LLM_COST_TOTAL_USD: cost}
+
+
+def priced_attributes(request_model: Any, provider: str | None, usage: Mapping[str, Any]) -> dict[str, Any]:
+    """The cost of the token counts among `usage` (llm.* attributes) under the requested model and
+    provider, or else under the response model (LiteLLM's map knows text completion models only so)."""
+    return usage_cost_attributes(request_model, provider, usage) or usage_cost_attributes(
+        usage.get(semconv.LLM_RESPONSE_MODEL), None, usage
+    )

@@ -11,16 +11,14 @@ from .fields import hidden_params
 
 def requested_provider(kwargs: Mapping[str, Any]) -> str | None:
     """The provider LiteLLM will route the request to, None when it cannot tell beforehand."""
+    explicit = kwargs.get("custom_llm_provider")
+    if isinstance(explicit, str) and explicit:
+        return explicit  # LiteLLM routes to an explicitly named provider, whatever the model.
     model = kwargs.get("model")
     if not isinstance(model, str) or not model:
         return None
-    explicit = kwargs.get("custom_llm_provider")
     api_base = kwargs.get("api_base") or kwargs.get("base_url")
-    return _resolve(
-        model,
-        explicit if isinstance(explicit, str) else None,
-        api_base if isinstance(api_base, str) else None,
-    )
+    return _resolve(model, api_base if isinstance(api_base, str) else None)
 
 
 def response_provider(response: Any) -> str | None:
@@ -30,13 +28,11 @@ def response_provider(response: Any) -> str | None:
 
 
 @functools.lru_cache(maxsize=512)
-def _resolve(model: str, custom_llm_provider: str | None, api_base: str | None) -> str | None:
+def _resolve(model: str, api_base: str | None) -> str | None:
     from litellm import get_llm_provider
 
     try:
-        _, provider, _, _ = get_llm_provider(
-            model=model, custom_llm_provider=custom_llm_provider, api_base=api_base
-        )
+        _, provider, _, _ = get_llm_provider(model=model, api_base=api_base)
     except Exception:  # LiteLLM raises for unprefixed names it does not know.
         return None
     return provider or None

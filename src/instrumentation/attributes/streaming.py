@@ -72,11 +72,6 @@ def stream_usage_attributes(chunks: Sequence[Any]) -> dict[str, Any]:
         usage = usage_attributes(hidden_params(chunks[-1]).get("usage"))
         if usage:
             usage[semconv.LLM_USAGE_ESTIMATED] = True
-    # LiteLLM's stream builder fills the detail counts with 0 whatever the provider sent:
-    # a 0 there is not a report.
-    for name in (semconv.LLM_USAGE_CACHED_TOKENS, semconv.LLM_USAGE_REASONING_TOKENS):
-        if usage.get(name) == 0:
-            del usage[name]
     return usage
 
 

@@ -29,12 +29,14 @@ def usage_attributes(usage: Any) -> dict[str, Any]:
     if total is not None:
         attributes[semconv.LLM_USAGE_TOTAL_TOKENS] = total
     details = field(usage, "prompt_tokens_details") or field(usage, "input_tokens_details")
+    # LiteLLM fills detail counts with 0 whatever the provider sent (streams, reassembled
+    # responses): a 0 there is no report, and cannot be told from a real one.
     cached = as_int(field(details, "cached_tokens"))
-    if cached is not None:
+    if cached:
         attributes[semconv.LLM_USAGE_CACHED_TOKENS] = cached
     details = field(usage, "completion_tokens_details") or field(usage, "output_tokens_details")
     reasoning = as_int(field(details, "reasoning_tokens"))
-    if reasoning is not None:
+    if reasoning:
         attributes[semconv.LLM_USAGE_REASONING_TOKENS] = reasoning
     return attributes
 
