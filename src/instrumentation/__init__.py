@@ -2,6 +2,14 @@
 
 from .context import llm_context
 from .instrumentor import LiteLLMInstrumentor
+from .manual import arecord_llm_call, record_llm_call, track_llm_call
 from .version import __version__
 
-__all__ = ["LiteLLMInstrumentor", "__version__", "llm_context"]
+__all__ = [
+    "LiteLLMInstrumentor",
+    "__version__",
+    "arecord_llm_call",
+    "llm_context",
+    "record_llm_call",
+    "track_llm_call",
+]

@@ -76,6 +76,7 @@ class LiteLLMInstrumentor(BaseInstrumentor):
         tracer = trace.get_tracer(__name__, __version__, kwargs.get("tracer_provider"), schema_url=SCHEMA_URL)
         meter = metrics.get_meter(__name__, __version__, kwargs.get("meter_provider"), schema_url=SCHEMA_URL)
         telemetry = Telemetry(tracer, settings, Metrics(meter))
+        self.telemetry: Telemetry | None = telemetry  # Manual tracking uses it too.
         self._wrapped: list[str] = []
         for name, operation in OPERATIONS.items():
             entry_point = getattr(litellm, name, None)
@@ -99,3 +100,4 @@ class LiteLLMInstrumentor(BaseInstrumentor):
         if self._routed:
             routing.unroute()
         routing.unregister(self._handler)
+        self.telemetry = None
