@@ -13,7 +13,7 @@ import pytest
 from instrumentation import LiteLLMInstrumentor, safety
 from instrumentation.attributes import completion, content, streaming
 
-from .conftest import MODEL, llm_spans, only_span
+from .conftest import MODEL, TOOLS_WORK, llm_spans, only_span
 from .openai_server import Scripted, error_body
 
 HI = [{"role": "user", "content": "hi"}]
@@ -36,6 +36,7 @@ def _attribute_bytes(span) -> int:
     )
 
 
+@TOOLS_WORK
 @pytest.mark.usefixtures("capture")
 @pytest.mark.parametrize(
     "messages",

@@ -1,5 +1,6 @@
 """OpenTelemetry instrumentation for LiteLLM. Importing this package does not import LiteLLM."""
 
+from .bootstrap import init
 from .context import llm_context
 from .instrumentor import LiteLLMInstrumentor
 from .manual import arecord_llm_call, record_llm_call, track_llm_call
@@ -9,6 +10,7 @@ __all__ = [
     "LiteLLMInstrumentor",
     "__version__",
     "arecord_llm_call",
+    "init",
     "llm_context",
     "record_llm_call",
     "track_llm_call",

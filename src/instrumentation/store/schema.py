@@ -1,0 +1,66 @@
+"""The shape of a stored row, and its history: which schema version added which column.
+
+Pure data, shared by every store (SQL and JSONL) and by whoever reads them. Bump
+`SCHEMA_VERSION` and add the new columns with that version in `COLUMNS`; `migrate()` then adds
+them to older SQL stores in place (new columns are always nullable, so old rows stay valid).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+SCHEMA_VERSION = 2
+TABLE = "llm_calls"
+VERSION_TABLE = "schema_version"
+
+Kind = Literal["id", "text", "int", "float", "timestamp", "json"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    added_in: int = 1
+    indexed: bool = False
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("id", "id"),  # f"{trace_id:032x}{span_id:016x}": a span stored twice is one row
+    Column("trace_id", "text"),
+    Column("span_id", "text"),
+    Column("timestamp", "timestamp", indexed=True),  # span start, ISO 8601 UTC, microseconds, "Z"
+    Column("operation", "text"),
+    Column("api_provider", "text"),
+    Column("api_type", "text"),
+    Column("model", "text"),
+    Column("response_model", "text"),
+    Column("status", "text"),  # success, error, timeout
+    Column("error_category", "text"),
+    Column("error_message", "text"),
+    Column("input_tokens", "int"),
+    Column("output_tokens", "int"),
+    Column("total_tokens", "int"),
+    Column("latency_ms", "float"),
+    Column("time_to_first_token_ms", "float", added_in=2),
+    Column("cost_usd", "float"),
+    Column("temperature", "float"),
+    Column("max_tokens", "int"),
+    Column("user_id", "text"),
+    Column("session_id", "text"),
+    Column("agent", "text"),
+    Column("workspace", "text"),
+    Column("source_id", "text"),
+    Column("source_function", "text"),
+    Column("extras", "json", added_in=2),  # every other llm.* / gen_ai.* attribute
+)
+COLUMN_NAMES: tuple[str, ...] = tuple(column.name for column in COLUMNS)
+
+
+def columns_of(version: int) -> tuple[Column, ...]:
+    """The columns a store of that schema version has."""
+    return tuple(column for column in COLUMNS if column.added_in <= version)
+
+
+class StoreVersionError(RuntimeError):
+    """The store's schema version is not one this code can write: newer, or older and not migrated."""
