@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,6 +99,18 @@ def call_args(openai_server: OpenAIServer) -> dict[str, Any]:
 
 def llm_spans(exporter: InMemorySpanExporter) -> list[ReadableSpan]:
     return [span for span in exporter.get_finished_spans() if "llm.operation" in (span.attributes or {})]
+
+
+def settled_spans(
+    exporter: InMemorySpanExporter, expected: int = 1, timeout: float = 5.0, grace: float = 0.3
+) -> list[ReadableSpan]:
+    """The LLM spans once `expected` are there (callback spans are made on LiteLLM's logging
+    thread), and `grace` seconds longer, so that a duplicate would show."""
+    deadline = time.monotonic() + timeout
+    while len(llm_spans(exporter)) < expected and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(grace)
+    return llm_spans(exporter)
 
 
 def only_span(exporter: InMemorySpanExporter) -> ReadableSpan:

@@ -17,7 +17,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from instrumentation import LiteLLMInstrumentor
 from instrumentation.callback import CallbackHandler
 
-from .conftest import MODEL, llm_spans
+from .conftest import MODEL, settled_spans
 from .openai_server import Scripted, error_body
 
 HI = [{"role": "user", "content": "hi"}]
@@ -25,16 +25,6 @@ CHAT = "/v1/chat/completions"
 # Bound before instrument(): what `from litellm import completion` at the top of an app gives.
 UNWRAPPED_COMPLETION = litellm.completion
 UNWRAPPED_ACOMPLETION = litellm.acompletion
-
-
-def settled_spans(exporter, expected: int, timeout: float = 5.0) -> list:
-    """The LLM spans once `expected` are there (callbacks run on LiteLLM's logging thread), and
-    a little longer, so that a duplicate would show."""
-    deadline = time.monotonic() + timeout
-    while len(llm_spans(exporter)) < expected and time.monotonic() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.3)
-    return llm_spans(exporter)
 
 
 @pytest.fixture(autouse=True)

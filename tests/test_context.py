@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import litellm
@@ -12,7 +11,7 @@ import pytest
 
 from instrumentation import llm_context
 
-from .conftest import MODEL, llm_spans, only_span
+from .conftest import MODEL, llm_spans, only_span, settled_spans
 
 pytestmark = pytest.mark.usefixtures("instrument")
 HI = [{"role": "user", "content": "hi"}]
@@ -96,11 +95,8 @@ def test_context_crosses_a_context_aware_thread_pool(exporter, call_args):
 def test_callback_only_spans_get_the_callers_context(exporter, call_args):
     with llm_context(user_id="u-cb"):
         UNWRAPPED_COMPLETION(model=MODEL, messages=HI, **call_args)
-    deadline = time.monotonic() + 5
-    while not llm_spans(exporter) and time.monotonic() < deadline:
-        time.sleep(0.02)
-
-    assert only_span(exporter).attributes["llm.context.user_id"] == "u-cb"
+    (span,) = settled_spans(exporter, 1)
+    assert span.attributes["llm.context.user_id"] == "u-cb"
 
 
 def test_unknown_ids_are_refused():

@@ -22,7 +22,8 @@ import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind, StatusCode
 
-from .conftest import llm_spans, only_span
+from .conftest import only_span
+from .conftest import settled_spans as settle
 from .openai_server import (
     DEFAULT_AUDIO_DURATION,
     DEFAULT_TEXT,
@@ -134,14 +135,8 @@ def run_unwrapped(function: Callable[..., Any], *args: Any, stream: bool = False
     return asyncio.run(run_async())
 
 
-def settled_spans(exporter, expected: int = 1, timeout: float = 5.0) -> list[ReadableSpan]:
-    """The LLM spans once `expected` are there (callback spans are made on LiteLLM's logging thread),
-    and a little longer, so that a duplicate would show."""
-    deadline = time.monotonic() + timeout
-    while len(llm_spans(exporter)) < expected and time.monotonic() < deadline:
-        time.sleep(0.01)
-    time.sleep(GRACE)
-    return llm_spans(exporter)
+def settled_spans(exporter, expected: int = 1) -> list[ReadableSpan]:
+    return settle(exporter, expected, grace=GRACE)
 
 
 def assert_attributes(attributes: Any, expected: dict[str, Any]) -> None:

@@ -4,8 +4,6 @@ capture off and on, through the wrappers and through the callback alone."""
 
 from __future__ import annotations
 
-import time
-
 import litellm
 import pytest
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
@@ -14,7 +12,7 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
 from instrumentation import LiteLLMInstrumentor
 
-from .conftest import MODEL, llm_spans
+from .conftest import MODEL, settled_spans
 from .openai_server import Scripted, error_body
 
 CANARY = "canary-secret-9f8e7d6c"
@@ -66,7 +64,8 @@ def test_the_canary_never_leaves(completion, readers, openai_server, exporter):
     with pytest.raises(litellm.AuthenticationError):
         completion(model=MODEL, messages=HI, **arguments)
 
-    spans = _wait_for(exporter, 3)
+    spans = settled_spans(exporter, 3)
+    assert len(spans) == 3
     assert openai_server.requests[0].headers["x-api-key"] == CANARY  # It really was sent.
     exported = encode_spans(spans).SerializeToString()
     exported += "".join(span.to_json() for span in spans).encode()
@@ -76,12 +75,3 @@ def test_the_canary_never_leaves(completion, readers, openai_server, exporter):
     failed = [span for span in spans if "llm.error.category" in span.attributes]
     assert len(failed) == 1
     assert "[REDACTED]" in failed[0].attributes["llm.error.message"]
-
-
-def _wait_for(exporter, count: int, timeout: float = 5.0):
-    deadline = time.monotonic() + timeout
-    while len(llm_spans(exporter)) < count and time.monotonic() < deadline:
-        time.sleep(0.02)
-    spans = llm_spans(exporter)
-    assert len(spans) == count
-    return spans
