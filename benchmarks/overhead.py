@@ -62,7 +62,7 @@ def worker(base_url: str, instrumented: bool, calls: int) -> dict[str, dict[str,
         from instrumentation import LiteLLMInstrumentor
 
         provider = TracerProvider()
-        provider.add_span_processor(BatchSpanProcessor(DroppingExporter()))
+        provider.add_span_processor(BatchSpanProcessor(DroppingExporter(), max_queue_size=65536))
         meters = MeterProvider(metric_readers=[InMemoryMetricReader()])
         LiteLLMInstrumentor().instrument(tracer_provider=provider, meter_provider=meters)
     args = {"api_base": base_url, "api_key": "sk-bench", "max_retries": 0, "num_retries": 0}
@@ -138,7 +138,7 @@ def ours_alone(repeats: int) -> tuple[float, float, int]:
         litellm.completion(model="openai/gpt-4o-mini", messages=MESSAGES, stream=True, mock_response=text)
     )
     provider = TracerProvider()
-    provider.add_span_processor(BatchSpanProcessor(DroppingExporter()))
+    provider.add_span_processor(BatchSpanProcessor(DroppingExporter(), max_queue_size=65536))
     meter = MeterProvider(metric_readers=[InMemoryMetricReader()]).get_meter("bench")
     wrapper = sync_wrapper(Telemetry(provider.get_tracer("bench"), Settings(), Metrics(meter)), CHAT)
     request = {"model": "openai/gpt-4o-mini", "messages": MESSAGES}
