@@ -9,10 +9,12 @@ from __future__ import annotations
 import enum
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CAPTURE_CONTENT_ENV = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 MAX_CONTENT_LENGTH_ENV = "OTEL_INSTRUMENTATION_LITELLM_MAX_CONTENT_LENGTH"
@@ -128,7 +130,7 @@ def _check_length(value: int) -> int:
     return value
 
 
-def _from_env(environ: Mapping[str, str], name: str, parse, default):
+def _from_env(environ: Mapping[str, str], name: str, parse: Callable[[str], T], default: T) -> T:
     raw = environ.get(name)
     if raw is None or not raw.strip():
         return default
