@@ -8,6 +8,7 @@ from .version import __version__
 
 __all__ = [
     "LiteLLMInstrumentor",
+    "StoreSpanExporter",
     "__version__",
     "arecord_llm_call",
     "init",
@@ -15,3 +16,12 @@ __all__ = [
     "record_llm_call",
     "track_llm_call",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """`StoreSpanExporter` on first use: it needs the OpenTelemetry SDK (the `store` extra)."""
+    if name == "StoreSpanExporter":
+        from .store import StoreSpanExporter
+
+        return StoreSpanExporter
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
