@@ -10,7 +10,7 @@ from opentelemetry.trace import Span, Tracer
 
 from . import semconv
 from .attributes.content import Message, serialized
-from .config import Settings
+from .config import Semconv, Settings
 from .metrics import Metrics
 
 
@@ -23,6 +23,8 @@ class Telemetry:
     def span_attributes(self, attributes: Mapping[str, Any]) -> dict[str, Any]:
         """The `llm.*` attributes, their `gen_ai.*` twins, or both, as configured."""
         family = self.settings.semconv
+        if family is Semconv.BOTH:
+            return {**attributes, **semconv.gen_ai_attributes(attributes)}
         selected = {
             name: value
             for name, value in attributes.items()
