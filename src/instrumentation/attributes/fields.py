@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 
@@ -22,9 +23,15 @@ def field(obj: Any, name: str) -> Any:
     if extra is not None:
         if name in extra:
             return extra[name]
-        if not hasattr(type(obj), name):  # Neither field, extra nor property: missing.
+        if not _class_has(type(obj), name):  # Neither field, extra nor property: missing.
             return None
     return getattr(obj, name, None)
+
+
+@functools.lru_cache(maxsize=4096)
+def _class_has(cls: type, name: str) -> bool:
+    """Class attribute lookups, remembered: pydantic's metaclass answers a miss slowly."""
+    return hasattr(cls, name)
 
 
 def hidden_params(response: Any) -> dict[str, Any]:

@@ -43,10 +43,11 @@ def stream_response_attributes(chunks: Sequence[Any]) -> dict[str, Any]:
             reason = field(choice, "finish_reason")
             if isinstance(reason, str):
                 finish_reasons[index] = reason
-            content = choice_text(choice)
+            delta = field(choice, "delta")  # Text completion chunks have `text` instead.
+            content = field(delta, "content") if delta is not None else field(choice, "text")
             if isinstance(content, str):
                 content_length += len(content)
-            for call in field(field(choice, "delta"), "tool_calls") or ():
+            for call in field(delta, "tool_calls") or ():
                 name = field(field(call, "function"), "name")
                 if isinstance(name, str) and name:
                     tool_names.setdefault((index, field(call, "index") or 0), name)
