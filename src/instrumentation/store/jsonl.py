@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from .files import check_creatable
 from .schema import COLUMN_NAMES, SCHEMA_VERSION, StoreVersionError
 
 try:
@@ -52,13 +53,7 @@ def jsonl_path(location: str) -> Path:
     path = Path(location).expanduser().absolute()
     if path.is_dir():
         raise ValueError(f"JSONL store {path} is a directory, not a file")
-    parent = path.parent
-    if not parent.is_dir():
-        what = "is not a directory" if parent.exists() else "does not exist"
-        raise ValueError(f"cannot create the JSONL store {path}: its directory {parent} {what}")
-    target = path if path.exists() else parent
-    if not os.access(target, os.W_OK):
-        raise ValueError(f"cannot write the JSONL store {path}: {target} is not writable")
+    check_creatable(path, "the JSONL store")
     return path
 
 

@@ -28,6 +28,7 @@ except ImportError as error:  # pragma: no cover - exercised only without the ex
     raise ImportError("SQL stores need SQLAlchemy: pip install 'litellm-instrumentation[store]'") from error
 
 from .errors import brief
+from .files import check_creatable
 from .schema import COLUMNS, SCHEMA_VERSION, TABLE, VERSION_TABLE, Column, StoreVersionError, columns_of
 
 logger = logging.getLogger(__name__)
@@ -131,13 +132,7 @@ def _check_sqlite_path(url: URL) -> None:
     path = Path(database).absolute()
     if path.is_dir():
         raise ValueError(f"store URL {shown!r} names a directory, {path}, not a database file")
-    parent = path.parent
-    if not parent.is_dir():
-        what = "is not a directory" if parent.exists() else "does not exist"
-        raise ValueError(f"cannot create the store {path}: its directory {parent} {what}")
-    target = path if path.exists() else parent
-    if not os.access(target, os.W_OK):
-        raise ValueError(f"cannot write the store {path}: {target} is not writable")
+    check_creatable(path, "the store")
 
 
 class SqlStore:
