@@ -206,11 +206,13 @@ class SqlStore:
         with self.engine.begin() as connection:
             found = stored_version(connection)
             if found is None:
-                for table in (CALLS, VERSIONS):
-                    connection.execute(CreateTable(table, if_not_exists=True))
+                # The version first: SQLite runs DDL outside the transaction, so another process
+                # creating the store at the same moment must never see a calls table without it.
+                connection.execute(CreateTable(VERSIONS, if_not_exists=True))
+                _record_version(connection, SCHEMA_VERSION)
+                connection.execute(CreateTable(CALLS, if_not_exists=True))
                 for index in CALLS.indexes:
                     connection.execute(CreateIndex(index, if_not_exists=True))
-                _record_version(connection, SCHEMA_VERSION)
             elif found > SCHEMA_VERSION:
                 raise StoreVersionError(
                     f"store {self.description} has schema version {found}, newer than the version "
