@@ -20,8 +20,8 @@ test: $(BIN)/activate
 	$(BIN)/python -m pytest -q
 
 lint: $(BIN)/activate
-	$(BIN)/ruff check src tests examples benchmarks
-	$(BIN)/ruff format --check src tests examples benchmarks
+	$(BIN)/ruff check src tests examples benchmarks docs
+	$(BIN)/ruff format --check src tests examples benchmarks docs
 
 bench: $(BIN)/activate
 	$(BIN)/python benchmarks/overhead.py
