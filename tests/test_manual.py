@@ -63,6 +63,22 @@ async def test_async_tracked_call_estimates_cost_from_litellm_prices(exporter):
     assert attributes["llm.operation"] == "chat"
 
 
+def test_the_cost_lookup_is_not_part_of_the_measured_duration(exporter, monkeypatch):
+    """The first lookup imports LiteLLM (seconds): the span ends when the caller's block does."""
+    from instrumentation import manual
+
+    def slow_cost(*args):
+        time.sleep(0.5)
+        return {}
+
+    monkeypatch.setattr(manual, "usage_cost_attributes", slow_cost)
+    with track_llm_call(api_provider="openai", model="gpt-4o-mini") as call:
+        call.update_tokens(input_tokens=1, output_tokens=1)
+
+    span = only_span(exporter)
+    assert (span.end_time - span.start_time) / 1e9 < 0.25
+
+
 def test_an_exception_is_recorded_and_re_raised_unchanged(exporter):
     error = TimeoutError("OCR service timed out")
 

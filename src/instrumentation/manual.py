@@ -116,6 +116,8 @@ class track_llm_call:
     def _finish(self, error: BaseException | None, end_ns: int | None = None) -> None:
         if self._call is None:
             return
+        # The end is now, before the cost lookup: its first call imports LiteLLM, which takes seconds.
+        end_ns = time.time_ns() if end_ns is None else end_ns
         outcome = self._outcome | self._estimated_cost()
         if error is None and self._error is not None:
             error = RuntimeError(self._error)
