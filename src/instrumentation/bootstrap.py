@@ -10,10 +10,18 @@ It uses the global SDK tracer provider when the application already set one, els
 unless `store=None`, and the console exporter when asked; then instruments LiteLLM. Calling it
 again changes nothing and returns the same provider. Spans are flushed at exit (the SDK's own
 `shutdown_on_exit`).
+
+The OTLP protocol is `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`, else `OTEL_EXPORTER_OTLP_PROTOCOL`:
+`http/protobuf` (the default) or `grpc` (an `http://` endpoint then means no TLS). The Python
+exporters have no `http/json`: that, or any other value, is a `ValueError`. The exporter the
+protocol needs comes with the `otlp` extra; without it, an `ImportError` says so. Either error is
+raised before anything is changed. Endpoint, headers, timeout and compression are the exporters'
+own `OTEL_EXPORTER_OTLP_*` variables.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import threading
@@ -25,6 +33,20 @@ logger = logging.getLogger(__name__)
 
 _DEFAULT_STORE = "sqlite:///llm_usage.db"
 _OTLP_ENDPOINTS = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+# Read in this order, as the SDK's own configuration does: the traces-specific variable wins.
+_OTLP_PROTOCOLS = ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL")
+_DEFAULT_OTLP_PROTOCOL = "http/protobuf"
+# Protocol -> (module of its OTLPSpanExporter, the package that ships it).
+_OTLP_EXPORTERS = {
+    "http/protobuf": (
+        "opentelemetry.exporter.otlp.proto.http.trace_exporter",
+        "opentelemetry-exporter-otlp-proto-http",
+    ),
+    "grpc": (
+        "opentelemetry.exporter.otlp.proto.grpc.trace_exporter",
+        "opentelemetry-exporter-otlp-proto-grpc",
+    ),
+}
 
 _lock = threading.Lock()
 _provider: Any = None
@@ -52,13 +74,14 @@ def init(
                 "instrumentation.init() needs the OpenTelemetry SDK and SQLAlchemy: "
                 "pip install 'litellm-instrumentation[store]'"
             ) from error
+        otlp_exporter_class = _otlp_exporter_class()  # A bad protocol or a missing exporter raises here.
         exporters = []
         if store is not None:
             from .store import StoreSpanExporter
 
             exporters.append(StoreSpanExporter(store))  # A bad URL raises here, before any change.
-        if any(os.environ.get(name) for name in _OTLP_ENDPOINTS):
-            exporters.append(_otlp_exporter())
+        if otlp_exporter_class is not None:
+            exporters.append(otlp_exporter_class())
         if console:
             exporters.append(ConsoleSpanExporter())
 
@@ -79,12 +102,34 @@ def init(
         return provider
 
 
-def _otlp_exporter() -> Any:
+def _otlp_exporter_class() -> Any:
+    """The OTLP span exporter class for the configured protocol, None when no OTLP endpoint is set
+    (the exporter reads the endpoint and its other settings from the environment itself)."""
+    if not any(os.environ.get(name) for name in _OTLP_ENDPOINTS):
+        return None
+    protocol, variable = _otlp_protocol()
+    if protocol not in _OTLP_EXPORTERS:
+        why = (
+            "the OpenTelemetry Python exporters do not implement it" if protocol == "http/json" else "unknown"
+        )
+        raise ValueError(
+            f"{variable}={protocol!r} is not a supported OTLP protocol ({why}): "
+            f"use {' or '.join(map(repr, _OTLP_EXPORTERS))}"
+        )
+    module, package = _OTLP_EXPORTERS[protocol]
     try:
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        return importlib.import_module(module).OTLPSpanExporter
     except ImportError as error:
         raise ImportError(
-            "OTEL_EXPORTER_OTLP_ENDPOINT is set but the OTLP exporter is not installed: "
+            f"OTLP export over {protocol} needs {package}, which is not installed: "
             "pip install 'litellm-instrumentation[otlp]'"
         ) from error
-    return OTLPSpanExporter()
+
+
+def _otlp_protocol() -> tuple[str, str]:
+    """(protocol, the variable that set it); the default protocol and no variable when neither is set."""
+    for variable in _OTLP_PROTOCOLS:
+        protocol = os.environ.get(variable, "").strip()
+        if protocol:
+            return protocol, variable
+    return _DEFAULT_OTLP_PROTOCOL, ""
