@@ -1,14 +1,16 @@
-"""Quickstart: instrument LiteLLM, make real HTTP calls, print the spans they made, store them.
+"""Quickstart: instrument LiteLLM, make real HTTP calls, print the spans they made and what they cost.
 
-Needs no API key and no outside server: an OpenAI-compatible server (the one the test suite
-uses) runs on 127.0.0.1 for the duration of the script. Point `api_base` at any real
-provider, or drop it, and the same code traces real calls.
+One call of each kind: chat, async chat, a streamed chat, an embedding, an image, a moderation, and a
+call that fails. Each becomes one span; the spans also go to the local store, whose summary is printed
+at the end (the table `llm-usage summary` prints).
 
-    make quickstart        # or: LITELLM_LOCAL_MODEL_COST_MAP=True python examples/quickstart.py
-    .venv/bin/llm-usage summary                  # then: what the calls cost, per model, per day
+    make quickstart        # or: LITELLM_LOCAL_MODEL_COST_MAP=True python examples/quickstart.py [STORE_URL]
+    .venv/bin/llm-usage summary                  # later: the same summary, from the command line
 
-The spans also go to the local store, ./llm_usage.db (SQLite), as they would with
-`instrumentation.init()`.
+STORE_URL defaults to sqlite:///llm_usage.db (in the current directory; each run adds its calls).
+
+No API key and no outside server: the calls go to a stand-in OpenAI server on 127.0.0.1 (see
+_standin.py). For a real provider, set OPENAI_API_KEY and drop `**args` from the calls.
 """
 
 from __future__ import annotations
@@ -17,76 +19,79 @@ import asyncio
 import contextlib
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # No price-map download at import.
 
+from _spans import show
+from _standin import call_args, openai_standin
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from instrumentation import LiteLLMInstrumentor, StoreSpanExporter, llm_context
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.openai_server import OpenAIServer  # A stand-in for OpenAI, see above.
+from instrumentation.analytics.cli import main as llm_usage
 
 SHOWN = (
     "llm.provider",
-    "llm.request.model",
     "llm.response.model",
     "llm.usage.prompt_tokens",
     "llm.usage.completion_tokens",
-    "llm.usage.estimated",
     "llm.cost.total_usd",
     "llm.response.time_to_first_token",
     "llm.response.chunk_count",
+    "llm.request.input_count",
+    "llm.response.embedding_dimensions",
+    "llm.response.images_count",
+    "llm.response.flagged",
+    "llm.response.flagged_categories",
     "llm.error.category",
     "llm.error.status_code",
 )
+HELLO = [{"role": "user", "content": "Say hello"}]
 
 
-def main() -> None:
-    exporter = InMemorySpanExporter()
+def main(store_url: str = "sqlite:///llm_usage.db") -> None:
+    exporter = InMemorySpanExporter()  # In an application: OTLPSpanExporter, to Jaeger, Tempo, Phoenix…
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    store = StoreSpanExporter()  # sqlite:///llm_usage.db
-    provider.add_span_processor(BatchSpanProcessor(store))
+    provider.add_span_processor(BatchSpanProcessor(StoreSpanExporter(store_url)))
     LiteLLMInstrumentor().instrument(tracer_provider=provider)
 
     import litellm
 
     litellm.suppress_debug_info = True
-    server = OpenAIServer().start()
-    args = {"api_base": server.base_url, "api_key": "sk-local", "max_retries": 0, "num_retries": 0}
-    try:
-        with llm_context(user_id="quickstart-user", session_id="quickstart-session"):
-            make_calls(litellm, server.base_url, args)
-    finally:
-        server.stop()
+    with openai_standin() as server, llm_context(user_id="quickstart-user", session_id="quickstart"):
+        make_calls(litellm, call_args(server))
     provider.force_flush()
 
-    for span in exporter.get_finished_spans():
-        duration_ms = (span.end_time - span.start_time) / 1e6
-        print(f"{span.name}  [{span.kind.name}, {span.status.status_code.name}, {duration_ms:.1f} ms]")
-        for name in SHOWN:
-            if name in span.attributes:
-                print(f"    {name} = {span.attributes[name]}")
-    calls = len(exporter.get_finished_spans())
-    print(f"\n{calls} calls stored in {store.description}: try `.venv/bin/llm-usage summary`")
+    spans = exporter.get_finished_spans()
+    show(spans, SHOWN)
+    print(f"\n{len(spans)} calls stored in {store_url}. What `llm-usage --store {store_url} summary` says:\n")
+    llm_usage(["--store", store_url, "summary"])
 
 
-def make_calls(litellm: Any, base_url: str, args: dict[str, Any]) -> None:
-    """A chat call, an async one, a stream, and one that fails."""
-    messages = [{"role": "user", "content": "Say hello"}]
-    litellm.completion(model="openai/gpt-4o-mini", messages=messages, **args)
-    asyncio.run(litellm.acompletion(model="openai/gpt-4o-mini", messages=messages, **args))
-    for _ in litellm.completion(model="openai/gpt-4o-mini", messages=messages, stream=True, **args):
+def make_calls(litellm: Any, args: dict[str, Any]) -> None:
+    litellm.completion(model="openai/gpt-4o-mini", messages=HELLO, **args)
+    asyncio.run(litellm.acompletion(model="openai/gpt-4o-mini", messages=HELLO, **args))
+    stream = litellm.completion(
+        model="openai/gpt-4o-mini",
+        messages=HELLO,
+        stream=True,
+        stream_options={"include_usage": True},
+        **args,
+    )
+    for _ in stream:
         pass
-    with contextlib.suppress(litellm.NotFoundError):
-        missing = {**args, "api_base": base_url.replace("/v1", "/missing")}
-        litellm.completion(model="openai/no-such-model", messages=messages, **missing)
+    litellm.embedding(model="openai/text-embedding-3-small", input=["hello", "world"], **args)
+    litellm.image_generation(
+        model="openai/gpt-image-1", prompt="A lighthouse at dawn", size="1024x1024", **args
+    )
+    litellm.moderation(model="openai/omni-moderation-latest", input="I hate Mondays", **args)
+    with contextlib.suppress(litellm.NotFoundError):  # The stand-in knows no such path: a 404.
+        missing = {**args, "api_base": args["api_base"].replace("/v1", "/missing")}
+        litellm.completion(model="openai/no-such-model", messages=HELLO, **missing)
 
 
 if __name__ == "__main__":
-    main()
+    main(*sys.argv[1:2])
