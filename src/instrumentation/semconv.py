@@ -6,6 +6,7 @@ The `llm.*` names are ours (see SPEC.md); the `gen_ai.*` names come from the pin
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -205,8 +206,10 @@ def gen_ai_attributes(attributes: Mapping[str, Any]) -> dict[str, Any]:
     return derived
 
 
-def server_attributes_of(api_base: str) -> dict[str, Any]:
-    """`server.address` and `server.port` of a URL (the port implied by the scheme when absent)."""
+@functools.lru_cache(maxsize=256)
+def server_attributes_of(api_base: str) -> Mapping[str, Any]:
+    """`server.address` and `server.port` of a URL (the port implied by the scheme when absent).
+    Remembered, as `safe_url`: callers must not change the mapping returned."""
     try:
         parts = urlsplit(api_base)
         port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -67,6 +68,12 @@ def safe_url(url: Any) -> str | None:
     """Scheme, host, port and path of a URL: never its user info, query or fragment."""
     if not isinstance(url, str) or not url:
         return None
+    return _safe_url(url)
+
+
+@functools.lru_cache(maxsize=256)
+def _safe_url(url: str) -> str | None:
+    """Remembered: an application calls a handful of endpoints, and parsing one costs microseconds."""
     try:
         parts = urlsplit(url)
         host = parts.hostname
