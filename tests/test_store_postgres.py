@@ -114,15 +114,30 @@ def test_a_database_that_goes_away_and_comes_back_loses_nothing(postgres_server,
 
 def test_a_row_the_database_refuses_costs_that_row_only(postgres_url, caplog):
     good = [llm_span(chat_attributes()) for _ in range(2)]
-    refused = llm_span(chat_attributes(**{"llm.request.model": "nul\x00byte"}))  # PostgreSQL text has no NUL.
+    refused = llm_span(chat_attributes(**{"llm.usage.prompt_tokens": 2**70}))  # Beyond BIGINT.
     exporter = StoreSpanExporter(postgres_url, retries=1, backoff=0.01)
 
     assert exporter.export([good[0], refused, good[1]]) is SpanExportResult.FAILURE
     exporter.shutdown()
     (message,) = [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
-    assert message.startswith(f"could not store 1 row in {postgres_url}: DataError")
+    assert message.startswith(f"could not store 1 row in {postgres_url}: NumericValueOutOfRange")
     assert message.endswith("1 refused by the database and dropped")
     assert len(read(postgres_url)) == 2
+
+
+def test_nul_characters_are_replaced_not_refused(postgres_url, caplog):
+    """PostgreSQL text and JSONB have no NUL: it is stored as U+FFFD, in columns and in `extras`."""
+    span = llm_span(
+        chat_attributes(**{"llm.request.model": "nul\x00model", "llm.context.tags.k\x00ey": "v\x00alue"})
+    )
+    exporter = StoreSpanExporter(postgres_url, retries=1, backoff=0.01)
+
+    assert exporter.export([span]) is SpanExportResult.SUCCESS
+    exporter.shutdown()
+    (row,) = read(postgres_url)
+    assert row["model"] == "nul\ufffdmodel"
+    assert row["extras"]["llm.context.tags.k\ufffdey"] == "v\ufffdalue"
+    assert [record for record in caplog.records if record.levelno >= logging.WARNING] == []
 
 
 def test_migration_from_v1_in_postgresql(postgres_url):

@@ -60,14 +60,50 @@ class UtcTimestamp(TypeDecorator):
         return value
 
 
+class NulFreeText(TypeDecorator):
+    """Text that PostgreSQL accepts: it has no NUL character, so a NUL becomes U+FFFD there
+    (the row is kept, with one character replaced, rather than refused whole)."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        return _without_nul(value) if dialect.name == "postgresql" else value
+
+
+class NulFreeJson(TypeDecorator):
+    """JSON, as JSONB on PostgreSQL, whose strings (keys too) get the same NUL replacement."""
+
+    impl = sa.JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.JSONB())
+        return dialect.type_descriptor(sa.JSON())
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        return _without_nul(value) if dialect.name == "postgresql" else value
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value
+
+
 def _column_type(column: Column) -> Any:
     return {
         "id": sa.String(48),
-        "text": sa.Text(),
+        "text": NulFreeText(),
         "int": sa.BigInteger(),
         "float": sa.Float(),
         "timestamp": UtcTimestamp(),
-        "json": sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
+        "json": NulFreeJson(),
     }[column.kind]
 
 
