@@ -29,7 +29,8 @@ from typing import Any
 import polars as pl
 
 from .filters import UsageFilter
-from .loader import SCHEMA, Loader
+from .loader import SCHEMA, STATS_COLUMNS, Loader, with_day, with_time
+from .progress import Progress, no_progress
 
 NONE_KEY = "(none)"  # The breakdown key of calls without that value (no user, no session...).
 BREAKDOWNS = {
@@ -66,7 +67,7 @@ class UsageStats:
     by_day: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return {field.name: _copied(getattr(self, field.name)) for field in dataclasses.fields(self)}
 
 
 def _totals() -> list[pl.Expr]:
@@ -93,6 +94,11 @@ def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
+def _copied(value: Any) -> Any:
+    """`dataclasses.asdict`'s deep copy of what a UsageStats holds (numbers, text, dicts), but faster."""
+    return {key: _copied(item) for key, item in value.items()} if isinstance(value, dict) else value
+
+
 def breakdown(frame: pl.DataFrame, column: str) -> dict[str, dict[str, Any]]:
     """Per value of `column`: calls, tokens, cost; by cost then calls, largest first (days in order)."""
     grouped = frame.group_by(pl.col(column).fill_null(NONE_KEY).alias("key")).agg(_totals())
@@ -103,20 +109,25 @@ def breakdown(frame: pl.DataFrame, column: str) -> dict[str, dict[str, Any]]:
     return {row["key"]: _entry(row) for row in grouped.iter_rows(named=True)}
 
 
+def _percentiles(values: pl.Series, quantiles: tuple[float, ...]) -> list[float | None]:
+    """Linear percentiles of the non-null values: sorted once, each is then a look-up (the same values as
+    `quantile` of the unsorted column, which selects anew for each)."""
+    ordered = values.drop_nulls().sort()
+    return [_float(ordered.quantile(q, "linear")) for q in quantiles]
+
+
 def compute_stats(frame: pl.DataFrame) -> UsageStats:
     """The UsageStats of these rows."""
     if frame.height == 0:
         return UsageStats()
-    frame = frame.with_columns(pl.col("time").dt.strftime("%Y-%m-%d").alias("day"))
-    latency, ttft = pl.col("latency_ms"), pl.col("time_to_first_token_ms")
+    frame = with_day(frame)
     head = frame.select(
         *_totals(),
         (pl.col("status") == "success").sum().alias("successful"),
-        latency.mean().alias("avg"),
-        *(latency.quantile(q, "linear").alias(f"p{int(q * 100)}") for q in (0.5, 0.95, 0.99)),
-        ttft.quantile(0.5, "linear").alias("t50"),
-        ttft.quantile(0.95, "linear").alias("t95"),
+        pl.col("latency_ms").mean().alias("avg"),
     ).row(0, named=True)
+    p50, p95, p99 = _percentiles(frame["latency_ms"], (0.5, 0.95, 0.99))
+    t50, t95 = _percentiles(frame["time_to_first_token_ms"], (0.5, 0.95))
     failed = frame.filter(pl.col("status").fill_null("") != "success")
     categories = (
         failed.group_by(pl.col("error_category").fill_null("unknown").alias("category"))
@@ -132,11 +143,11 @@ def compute_stats(frame: pl.DataFrame) -> UsageStats:
         total_output_tokens=totals["output_tokens"],
         total_tokens=totals["total_tokens"],
         avg_latency_ms=_float(head["avg"]),
-        p50_latency_ms=_float(head["p50"]),
-        p95_latency_ms=_float(head["p95"]),
-        p99_latency_ms=_float(head["p99"]),
-        p50_ttft_ms=_float(head["t50"]),
-        p95_ttft_ms=_float(head["t95"]),
+        p50_latency_ms=p50,
+        p95_latency_ms=p95,
+        p99_latency_ms=p99,
+        p50_ttft_ms=t50,
+        p95_ttft_ms=t95,
         total_cost_usd=totals["cost_usd"],
         error_categories={row[0]: int(row[1]) for row in categories.iter_rows()},
         **{name: breakdown(frame, column) for name, column in BREAKDOWNS.items()},
@@ -146,20 +157,29 @@ def compute_stats(frame: pl.DataFrame) -> UsageStats:
 class UsageAnalyzer:
     """Questions about the calls in one store. `store_url` as for the exporter (None: the default
     `sqlite:///llm_usage.db`); keyword filters apply to every question. ValueError for a URL naming no
-    readable store, or a bad filter."""
+    readable store, or a bad filter. `progress`, when given, is called as rows are read and statistics
+    computed: `progress(stage, rows read or None, fraction read or None)` (the command line's shows it)."""
 
-    def __init__(self, store_url: str | os.PathLike[str] | None = None, **filters: Any) -> None:
+    def __init__(
+        self,
+        store_url: str | os.PathLike[str] | None = None,
+        *,
+        progress: Progress | None = None,
+        **filters: Any,
+    ) -> None:
         self.filter = UsageFilter.of(**filters)
         self._loader = Loader(store_url)
+        self._progress = progress or no_progress
         self.description = self._loader.description
 
-    def _rows(self, filters: dict[str, Any], columns: tuple[str, ...] | None = None) -> pl.DataFrame:
-        where = self.filter.merged(**filters)
-        return self._loader.load(where) if columns is None else self._loader.load(where, columns)
+    def _rows(self, filters: dict[str, Any], columns: tuple[str, ...] = STATS_COLUMNS) -> pl.DataFrame:
+        frame = self._loader.load(self.filter.merged(**filters), columns, self._progress)
+        self._progress("computing", None, None)
+        return frame
 
     def to_polars(self, **filters: Any) -> pl.DataFrame:
         """The matching rows, every column, plus `time` (the start as a UTC datetime), oldest first."""
-        return self._rows(filters, tuple(SCHEMA)).sort("time", "id")
+        return with_time(self._rows(filters, tuple(SCHEMA))).sort("time", "id")
 
     def get_stats(self, **filters: Any) -> UsageStats:
         return compute_stats(self._rows(filters))
@@ -221,8 +241,7 @@ class UsageAnalyzer:
             raise ValueError(f"days must be a positive whole number, got {days!r}")
         today = datetime.now(timezone.utc).date()
         period = [(today - timedelta(days=back)).isoformat() for back in range(days - 1, -1, -1)]
-        frame = self._rows({**filters, "start": period[0]})
-        found = breakdown(frame.with_columns(pl.col("time").dt.strftime("%Y-%m-%d").alias("day")), "day")
+        found = breakdown(with_day(self._rows({**filters, "start": period[0]})), "day")
         zero = {"calls": 0, "input_tokens": 0, "output_tokens": 0, "total_tokens": 0, "cost_usd": 0.0}
         return {day: found.get(day, dict(zero)) for day in period}
 

@@ -9,17 +9,25 @@
 
 Exit codes: 0 done, 1 a `check` limit breached, 2 bad input (unknown store scheme, missing store,
 malformed date, negative number), told in one line on stderr.
+
+While a store is read, progress (the stage, rows read) shows on stderr when it is a terminal, or
+always with `--progress` (never with `--no-progress`); never on stdout, never in `--json` output.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .filters import UsageFilter
+from .progress import StderrProgress, StderrWarnings
+
+if TYPE_CHECKING:
+    from .analyzer import UsageAnalyzer
 
 
 def _filter_flags(parser: argparse.ArgumentParser) -> None:
@@ -65,12 +73,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="store URL: sqlite:///llm_usage.db (the default), jsonl:///path/calls.jsonl or a path ending in "
         ".jsonl, postgresql+psycopg://user@host/db",
     )
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show progress on stderr while reading the store (default: when stderr is a terminal)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def command(name: str, text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=text, description=text)
         sub.add_argument("--json", action="store_true", help="print JSON instead of a table")
         sub.add_argument("--store", default=argparse.SUPPRESS, help="store URL (as before the command)")
+        sub.add_argument(
+            "--progress",
+            action=argparse.BooleanOptionalAction,
+            default=argparse.SUPPRESS,
+            help="progress on stderr (as before the command)",
+        )
         _filter_flags(sub)
         return sub
 
@@ -196,12 +216,22 @@ def _groups_text(rows: list[dict[str, Any]], title: str) -> str:
     return table([[row[key] for key in keys] for row in rows], header)
 
 
-def run(options: argparse.Namespace, out: Any) -> int:
+def run(options: argparse.Namespace, out: Any, progress: StderrProgress | None = None) -> int:
     from .analyzer import UsageAnalyzer
 
     filters = _filters(options)
     UsageFilter.of(**filters)  # Bad filters before opening the store.
-    analyzer = UsageAnalyzer(options.store, **filters)
+    try:
+        result, text = _answer(options, UsageAnalyzer(options.store, progress=progress, **filters))
+    finally:
+        if progress is not None:
+            progress.close()  # Off the terminal before the result or an error is printed.
+    print(json.dumps(result, indent=2) if options.json else text, file=out)
+    return 1 if options.command == "check" and result else 0
+
+
+def _answer(options: argparse.Namespace, analyzer: UsageAnalyzer) -> tuple[Any, str]:
+    """The command's result, and its text for a terminal."""
     command = options.command
     result: Any
     if command == "summary":
@@ -239,15 +269,20 @@ def run(options: argparse.Namespace, out: Any) -> int:
 
         result = write_report(analyzer, options.html)
         text = f"wrote {options.html}: {result['total_calls']} calls"
-    print(json.dumps(result, indent=2) if options.json else text, file=out)
-    return 1 if command == "check" and result else 0
+    return result, text
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     options = parser.parse_args(argv)  # argparse itself exits 2 with a one-line error on bad flags.
+    live = sys.stderr.isatty()
+    shown = live if options.progress is None else options.progress
+    progress = StderrProgress(sys.stderr, live=live) if shown else None
+    warnings = StderrWarnings(sys.stderr, progress)
+    logger = logging.getLogger(__package__)
+    logger.addHandler(warnings)
     try:
-        return run(options, sys.stdout)
+        return run(options, sys.stdout, progress)
     except (ValueError, OSError) as error:
         message = " ".join(str(error).split())
         print(f"llm-usage: error: {message}", file=sys.stderr)
@@ -257,6 +292,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(f"llm-usage: error: {brief(error)}", file=sys.stderr)
         return 2
+    finally:
+        logger.removeHandler(warnings)
 
 
 if __name__ == "__main__":

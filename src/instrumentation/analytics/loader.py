@@ -1,18 +1,25 @@
 """Store rows -> a Polars DataFrame: the filter pushed down to SQL as bound parameters, or into the
-JSONL scan. Reads what `store/` wrote through `store.schema`; never writes, never creates a store."""
+JSONL scan. Reads what `store/` wrote through `store.schema`; never writes, never creates a store.
+
+SQLite is read by `sqlite_reader` (a JSON array per column and chunk), JSONL by `jsonl_reader` (Polars'
+NDJSON reader), any other SQL database (PostgreSQL) through `polars.read_database`; each tells its
+progress (see `progress`).
+"""
 
 from __future__ import annotations
 
+import operator
 import os
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from ..store.jsonl import iter_rows
 from ..store.schema import COLUMNS, TABLE
 from ..store.urls import DEFAULT_URL, jsonl_location
 from .filters import TAG_PREFIX, UsageFilter, iso
+from .jsonl_reader import read_jsonl
+from .progress import PartDone, Progress, no_progress
 
 _DTYPES = {
     "id": pl.String,
@@ -32,6 +39,11 @@ STATS_COLUMNS: tuple[str, ...] = tuple(
         *("id", "trace_id", "span_id", "error_message", "response_model", "temperature", "max_tokens"),
         *("agent", "workspace", "api_type", "source_function", "extras"),
     )
+)
+_ISO_FORMAT = "%Y-%m-%dT%H:%M:%S%.fZ"
+# How the store writes every timestamp; one of these has a calendar date in its first 10 characters.
+_CANONICAL_TIMESTAMP = (
+    r"^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}Z$"
 )
 
 
@@ -99,17 +111,58 @@ class Loader:
             raise ValueError(f"{self.description} is not a store: it has no {TABLE} table")
         self.present = {column["name"] for column in present}
 
-    def load(self, where: UsageFilter, columns: tuple[str, ...] = STATS_COLUMNS) -> pl.DataFrame:
-        """The rows matching `where` (each call once), with `columns` plus a parsed `time` (UTC)."""
+    def load(
+        self, where: UsageFilter, columns: tuple[str, ...] = STATS_COLUMNS, progress: Progress = no_progress
+    ) -> pl.DataFrame:
+        """The rows matching `where` (each call once), with `columns` (in schema order)."""
         needed = ["timestamp", *(["extras"] if where.tags else [])]
         if self.engine is None:  # JSONL: what the scan filters on must be read too; ids to skip repeats.
             needed += ["id", *where.equalities(), *(column for column, _, _ in _ranges(where))]
-        wanted = tuple(dict.fromkeys((*columns, *needed)))
-        frame = self._load_sql(where, wanted) if self.engine is not None else self._load_jsonl(where, wanted)
-        frame = _with_time(frame)
+        wanted = tuple(name for name in SCHEMA if name in (*columns, *needed))
+        reading = f"reading {self.description}"
+
+        def part_done(rows: int, fraction: float) -> None:
+            progress(reading, rows, fraction)
+
+        progress(reading, None, None)
+        if self.engine is None:
+            frame = self._load_jsonl(where, wanted, part_done)
+        elif self.engine.dialect.name == "sqlite":
+            frame = self._load_sqlite(where, wanted, part_done)
+        else:
+            frame = self._load_sql(where, wanted)
+        progress(reading, frame.height, 1.0)
         if where.tags:
             frame = frame.filter(_tags_match(where.tags))
-        return frame.select(*(name for name in SCHEMA if name in columns), "time")
+        # In one piece: the readers' many chunks would make every later computation slower.
+        return frame.select(name for name in SCHEMA if name in columns).rechunk()
+
+    def _conditions(self, where: UsageFilter) -> tuple[list[Any], list[Any]]:
+        """The SQL conditions of `where`: those on the time (an index serves them) and the others."""
+        from ..store.sql import CALLS
+
+        since, until = where.time_range()
+        times = []
+        if since is not None:
+            times.append(CALLS.c.timestamp >= iso(since))
+        if until is not None:
+            times.append(CALLS.c.timestamp < iso(until))
+        others = [CALLS.c[column] == value for column, value in where.equalities().items()]
+        others += [compare(CALLS.c[column], bound) for column, bound, compare in _ranges(where)]
+        return times, others
+
+    def _load_sqlite(self, where: UsageFilter, wanted: tuple[str, ...], chunk_done: PartDone) -> pl.DataFrame:
+        from ..store.sql import CALLS
+        from .sqlite_reader import SqliteReader
+
+        times, others = self._conditions(where)
+        present = [name for name in wanted if name in self.present]
+        reader = SqliteReader(self.engine, CALLS, present, [*times, *others], times)
+        frame = reader.read(chunk_done)
+        if frame is None:
+            return pl.DataFrame(schema={name: SCHEMA[name] for name in wanted})
+        missing = [name for name in wanted if name not in self.present]  # Columns of a later schema version.
+        return frame.with_columns(pl.lit(None, SCHEMA[name]).alias(name) for name in missing).select(wanted)
 
     def _load_sql(self, where: UsageFilter, wanted: tuple[str, ...]) -> pl.DataFrame:
         import sqlalchemy as sa
@@ -124,22 +177,11 @@ class Loader:
                 selected.append(sa.cast(CALLS.c.extras, sa.Text).label(name))
             else:
                 selected.append(CALLS.c[name])
-        query = sa.select(*selected)
-        since, until = where.time_range()
-        if since is not None:
-            query = query.where(CALLS.c.timestamp >= iso(since))
-        if until is not None:
-            query = query.where(CALLS.c.timestamp < iso(until))
-        for column, value in where.equalities().items():
-            query = query.where(CALLS.c[column] == value)
-        for column, bound, compare in _ranges(where):
-            query = query.where(compare(CALLS.c[column], bound))
+        times, others = self._conditions(where)
+        query = sa.select(*selected).where(*times, *others)
         overrides = {name: SCHEMA[name] for name in wanted if name != "timestamp"}
         with self.engine.connect() as connection:
-            if self.engine.dialect.name == "sqlite":
-                frame = _read_sqlite(connection, query, wanted, overrides)
-            else:
-                frame = pl.read_database(query, connection, schema_overrides=overrides)
+            frame = pl.read_database(query, connection, schema_overrides=overrides)
         if frame.height == 0:
             return pl.DataFrame(schema={name: SCHEMA[name] for name in wanted})
         if frame.schema["timestamp"] != pl.String:  # A timestamptz (PostgreSQL), read as a datetime.
@@ -148,58 +190,16 @@ class Loader:
             )
         return frame.cast(overrides)
 
-    def _load_jsonl(self, where: UsageFilter, wanted: tuple[str, ...]) -> pl.DataFrame:
-        schema = {name: SCHEMA[name] for name in wanted}
-        try:
-            frame = (
-                pl.scan_ndjson(self.path, schema=schema, ignore_errors=True)
-                .unique("id", keep="first", maintain_order=True)
-                .filter(_polars_predicate(where))
-                .collect()
-            )
-        except pl.exceptions.PolarsError:
-            # A torn last line (a writer killed mid-line) stops Polars' scan: read line by line instead.
-            rows = iter_rows(self.path)
-            frame = (
-                pl.DataFrame(
-                    ({name: row.get(name) for name in wanted} for row in rows),
-                    schema={**schema, "extras": pl.Object} if "extras" in wanted else schema,
-                    infer_schema_length=None,
-                )
-                .with_columns(_json_text("extras") if "extras" in wanted else [])
-                .unique("id", keep="first", maintain_order=True)
-                .filter(_polars_predicate(where))
-            )
-        return frame
-
-
-def _read_sqlite(
-    connection: Any, query: Any, wanted: tuple[str, ...], overrides: dict[str, Any]
-) -> pl.DataFrame:
-    """The rows straight from the driver's cursor into Polars: SQLAlchemy's per-row result objects cost
-    twice the read itself over a million rows. The statement is SQLAlchemy's, its parameters bound."""
-    compiled = query.compile(dialect=connection.dialect)
-    parameters = [compiled.params[name] for name in compiled.positiontup or ()]
-    cursor = connection.connection.dbapi_connection.cursor()
-    try:
-        rows = cursor.execute(str(compiled), parameters).fetchall()
-    finally:
-        cursor.close()
-    schema = {name: overrides.get(name, pl.String) for name in wanted}
-    return pl.DataFrame(rows, schema=schema, orient="row", infer_schema_length=None)
-
-
-def _json_text(name: str) -> pl.Expr:
-    import json
-
-    return pl.col(name).map_elements(
-        lambda value: None if value is None else json.dumps(value), return_dtype=pl.String
-    )
+    def _load_jsonl(self, where: UsageFilter, wanted: tuple[str, ...], range_done: PartDone) -> pl.DataFrame:
+        frame = read_jsonl(self.path, {name: SCHEMA[name] for name in wanted}, range_done)
+        # A batch retried after a failed write is there twice: keep the first line of each id. Ids that all
+        # hash differently are all different, which is much quicker to know than which ones repeat.
+        if frame.select(pl.col("id").hash().n_unique()).item() < frame.height:
+            frame = frame.filter(pl.col("id").is_first_distinct())
+        return frame.filter(_polars_predicate(where))
 
 
 def _ranges(where: UsageFilter) -> list[tuple[str, float, Any]]:
-    import operator
-
     pairs = [
         ("total_tokens", where.min_tokens, operator.ge),
         ("total_tokens", where.max_tokens, operator.le),
@@ -223,12 +223,24 @@ def _polars_predicate(where: UsageFilter) -> pl.Expr:
     return predicate
 
 
-def _with_time(frame: pl.DataFrame) -> pl.DataFrame:
-    """`time`: the call's start as a UTC datetime (stores keep ISO text, PostgreSQL a timestamptz)."""
+def with_time(frame: pl.DataFrame) -> pl.DataFrame:
+    """Plus `time`: the call's start as a UTC datetime (stores keep ISO text, PostgreSQL a timestamptz)."""
     text = pl.col("timestamp").str.replace(r"\+00:00$", "Z").str.replace(" ", "T", literal=True)
-    return frame.with_columns(
-        text.str.to_datetime("%Y-%m-%dT%H:%M:%S%.fZ", time_zone="UTC", strict=False).alias("time")
-    )
+    return frame.with_columns(text.str.to_datetime(_ISO_FORMAT, time_zone="UTC", strict=False).alias("time"))
+
+
+def with_day(frame: pl.DataFrame) -> pl.DataFrame:
+    """Plus `day`: the UTC date of `time` as `2024-05-01` (null when the timestamp is not a time). When
+    every timestamp is as the store writes them, the first 10 characters, without parsing a million
+    datetimes."""
+    day = pl.col("timestamp").str.slice(0, 10)
+    canonical = frame.select(
+        pl.col("timestamp").str.contains(_CANONICAL_TIMESTAMP).all()
+        & day.str.to_date("%Y-%m-%d", strict=False).is_not_null().all()
+    ).item()
+    if canonical:
+        return frame.with_columns(day.alias("day"))
+    return frame.with_columns(with_time(frame)["time"].dt.strftime("%Y-%m-%d").alias("day"))
 
 
 def _tags_match(tags: tuple[tuple[str, str], ...]) -> pl.Expr:
