@@ -15,6 +15,15 @@ import pytest
 
 from instrumentation.analytics import UsageAnalyzer
 from instrumentation.analytics.cli import main
+from instrumentation.analytics.report import (
+    LABEL_CHAR_PX,
+    LABEL_GAP_PX,
+    PAD,
+    WIDTH,
+    axis_labels,
+    bar_chart,
+    label_interval,
+)
 
 from .test_analytics import check_stats, export, generated_spans, group, stored, totals
 
@@ -215,27 +224,63 @@ def test_html_report(store, capsys, tmp_path):
     assert summary["total_calls"] == len(stored(store))
 
 
+# Headless and kept off the network: the flags Debian's build needs on a closed machine.
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+
+
+def chromium(*arguments: str, user_data: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={user_data}", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
 def test_html_report_renders_in_chromium(store, capsys, tmp_path):
     output = tmp_path / "usage.html"
     assert main(["--store", store, "report", "--html", str(output)]) == 0
+    capsys.readouterr()
+
+    rendered = chromium("--dump-dom", output.as_uri(), user_data=tmp_path / "profile")
+    page = _Page()
+    page.feed(rendered.stdout)
+    assert page.tags.count("svg") == len(EXPECTED_CHARTS)
+    assert all(title in page.titles for title in EXPECTED_CHARTS), page.titles
+    assert page.tags.count("rect") > 50
+
     shot = tmp_path / "shot.png"
-    subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            f"--screenshot={shot}",
-            "--window-size=900,3000",
-            output.as_uri(),
-        ],
-        capture_output=True,
-        timeout=120,
-        check=False,
+    chromium(
+        f"--screenshot={shot}", "--window-size=900,3000", output.as_uri(), user_data=tmp_path / "profile"
     )
-    assert shot.exists() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    png = shot.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == (900, 3000)
+    assert len(png) > 50_000  # Charts drawn: a blank page of that size compresses to a few kB.
+
+
+def test_axis_labels_never_overlap_and_say_the_year_when_days_span_years():
+    days = [f"2026-{month:02d}-{day:02d}" for month in (1, 2, 3) for day in range(1, 29)]
+    assert axis_labels(days)[:2] == ["01-01", "01-02"]
+    assert axis_labels(["2025-12-31", "2026-01-01"]) == ["2025-12-31", "2026-01-01"]
+    step = (WIDTH - 2 * PAD) / len(days)
+    every = label_interval(axis_labels(days), step)
+    assert every * step >= 5 * LABEL_CHAR_PX + LABEL_GAP_PX
+    assert (every - 1) * step < 5 * LABEL_CHAR_PX + LABEL_GAP_PX
+    svg = bar_chart("Calls per day", days, {"calls": [1.0] * len(days)})
+    shown = re.findall(r'class="a">(\d\d-\d\d)<', svg)
+    assert shown == axis_labels(days)[::every]
+    assert label_interval(["10", "20"], step=300) == 1
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ top users, models and sessions by cost."""
 from __future__ import annotations
 
 import html
+import math
 import os
 from datetime import datetime, timezone
 from typing import Any
@@ -15,6 +16,8 @@ from .analyzer import NONE_KEY, UsageAnalyzer, compute_stats
 
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7")
 WIDTH, HEIGHT, PAD = 720, 240, 48
+# Axis labels are 10 px text: about 6 px a character, and a gap between neighbours.
+LABEL_CHAR_PX, LABEL_GAP_PX = 6, 10
 
 
 def _esc(value: Any) -> str:
@@ -39,6 +42,8 @@ def bar_chart(title: str, labels: list[str], series: dict[str, list[float]]) -> 
     inner_w, inner_h = WIDTH - 2 * PAD, HEIGHT - 2 * PAD
     step = inner_w / count
     bar = max(step * 0.8, 1)
+    shown = axis_labels(labels)
+    every = label_interval(shown, step)
     parts = [
         f'<svg class="chart" role="img" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'width="{WIDTH}" height="{HEIGHT}"><title>{_esc(title)}</title>',
@@ -60,10 +65,10 @@ def bar_chart(title: str, labels: list[str], series: dict[str, list[float]]) -> 
                 f'fill="{PALETTE[k % len(PALETTE)]}"><title>{_esc(label)} {_esc(name)}: '
                 f"{_number(values[i])}</title></rect>"
             )
-        if count <= 12 or i % max(count // 12, 1) == 0:
+        if i % every == 0:
             parts.append(
                 f'<text x="{x + bar / 2:.1f}" y="{HEIGHT - PAD + 14}" text-anchor="middle" class="a">'
-                f"{_esc(label[-5:] if len(label) == 10 else label[:12])}</text>"
+                f"{_esc(shown[i])}</text>"
             )
     if len(series) > 1:
         for k, name in enumerate(series):
@@ -74,6 +79,20 @@ def bar_chart(title: str, labels: list[str], series: dict[str, list[float]]) -> 
             )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def axis_labels(labels: list[str]) -> list[str]:
+    """Labels short enough for an axis: days as MM-DD when they all fall in one year, else whole."""
+    days = [label for label in labels if len(label) == 10 and label[4] == "-" and label[7] == "-"]
+    if days and len(days) == len(labels) and len({day[:4] for day in days}) == 1:
+        return [day[5:] for day in days]
+    return [label[:12] for label in labels]
+
+
+def label_interval(labels: list[str], step: float) -> int:
+    """Label every n-th bar, n the smallest that keeps neighbouring labels from overlapping."""
+    widest = max((len(label) for label in labels), default=0) * LABEL_CHAR_PX + LABEL_GAP_PX
+    return max(1, math.ceil(widest / step)) if step > 0 else 1
 
 
 def histogram(title: str, values: list[float], bins: int = 20) -> str:
