@@ -236,7 +236,7 @@ def test_values_of_the_wrong_type_are_kept_in_extras(store_url):
     assert row["extras"] == {"llm.usage.prompt_tokens": "twelve", "llm.cost.total_usd": None}
 
 
-def test_non_llm_spans_are_ignored(store_url):
+def test_non_llm_spans_are_ignored(store_url, caplog):
     plain = llm_span({"http.method": "GET"}, name="GET /")
     gen_ai_only = llm_span({"gen_ai.operation.name": "chat"}, name="chat")
     exporter = StoreSpanExporter(store_url)
@@ -246,6 +246,13 @@ def test_non_llm_spans_are_ignored(store_url):
     exporter.shutdown()
 
     assert [row["id"] for row in stored(store_url)] == [ids_of(call)["id"]]
+    # A GenAI span without the llm.* family is said once, not silently lost on every export.
+    (warning,) = [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING]
+    assert warning == (
+        "span 'chat' carries gen_ai.* attributes but no llm.operation: not stored in "
+        f"{exporter.description}. The store reads the llm.* family: instrument with semconv='both' "
+        "(the default) or 'llm'"
+    )
 
 
 def test_a_span_exported_twice_is_one_row(store_url):

@@ -26,7 +26,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from .errors import brief
 from .jsonl import PartialWrite
-from .rows import is_llm_span, span_to_row
+from .rows import is_gen_ai_only_span, is_llm_span, span_to_row
 from .schema import StoreVersionError
 from .urls import Store, open_store
 
@@ -62,6 +62,7 @@ class StoreSpanExporter(SpanExporter):
         self._pending: list[Row] = []
         self._lock = threading.Lock()  # SimpleSpanProcessor exports from any thread.
         self._shut_down = False
+        self._warned_of_gen_ai_only = False
 
     @property
     def description(self) -> str:
@@ -73,6 +74,14 @@ class StoreSpanExporter(SpanExporter):
         unreadable = 0
         for span in spans:
             if not is_llm_span(span):
+                if not self._warned_of_gen_ai_only and is_gen_ai_only_span(span):
+                    self._warned_of_gen_ai_only = True
+                    logger.warning(
+                        "span %r carries gen_ai.* attributes but no llm.operation: not stored in %s. The "
+                        "store reads the llm.* family: instrument with semconv='both' (the default) or 'llm'",
+                        span.name,
+                        self.description,
+                    )
                 continue
             try:
                 rows.append(span_to_row(span))

@@ -110,6 +110,12 @@ def is_llm_span(span: ReadableSpan) -> bool:
     return attributes is not None and semconv.LLM_OPERATION in attributes
 
 
+def is_gen_ai_only_span(span: ReadableSpan) -> bool:
+    """A GenAI span without our llm.* family (`semconv="gen_ai"`, or another instrumentation's)."""
+    attributes = span.attributes
+    return attributes is not None and semconv.GEN_AI_OPERATION_NAME in attributes
+
+
 def row_id(trace_id: int, span_id: int) -> str:
     return f"{trace_id:032x}{span_id:016x}"
 
