@@ -115,10 +115,15 @@ class LLMCall:
     ) -> LLMCall | None:
         """Open the span of a call about to run; None if that failed (the call then runs bare)."""
         try:
-            request = dict(zip(operation.positional, args, strict=False)) | dict(kwargs)
+            request = dict(zip(operation.positional, args, strict=False))
+            request.update(kwargs)
             provider = requested_provider(request)
-            attributes = request_attributes(operation.name, request, provider) | operation.request(request)
-            attributes |= current_context_attributes() if parent is None else context_attributes_in(parent)
+            attributes = request_attributes(operation.name, request, provider)
+            attributes.update(operation.request(request))
+            if parent is None:
+                attributes.update(current_context_attributes())
+            else:
+                attributes.update(context_attributes_in(parent))
             capture = telemetry.settings.capture_content
             messages = []
             if capture is not ContentCapture.NO_CONTENT and operation.input_messages:

@@ -53,16 +53,21 @@ def _priced(extract: ResponseExtractor) -> Callable[[Any, Mapping[str, Any]], di
     """A response extractor plus token usage and its cost, where there are."""
 
     def response(result: Any, request: Mapping[str, Any]) -> dict[str, Any]:
-        attributes = extract(result) | usage_attributes(field(result, "usage"))
-        cost = response_cost(result)
-        if cost is not None:
-            attributes[semconv.LLM_COST_TOTAL_USD] = cost
-            return attributes
-        # Some entry points (text completion) leave LiteLLM's cost out: price the tokens, under the
-        # requested name or else the one the provider answered with (LiteLLM maps that one alone).
-        return attributes | priced_attributes(request.get("model"), response_provider(result), attributes)
+        return _priced_response(extract(result), result, request)
 
     return response
+
+
+def _priced_response(attributes: dict[str, Any], result: Any, request: Mapping[str, Any]) -> dict[str, Any]:
+    """`attributes` extracted from `result`, plus its token usage and cost."""
+    attributes.update(usage_attributes(field(result, "usage")))
+    cost = response_cost(result)
+    if cost is not None:
+        attributes[semconv.LLM_COST_TOTAL_USD] = cost
+        return attributes
+    # Some entry points (text completion) leave LiteLLM's cost out: price the tokens, under the
+    # requested name or else the one the provider answered with (LiteLLM maps that one alone).
+    return attributes | priced_attributes(request.get("model"), response_provider(result), attributes)
 
 
 def _estimated_usage(request: Mapping[str, Any], text: str) -> dict[str, Any]:
@@ -72,7 +77,7 @@ def _estimated_usage(request: Mapping[str, Any], text: str) -> dict[str, Any]:
 
 
 def _completion_response(response: Any, request: Mapping[str, Any]) -> dict[str, Any]:
-    attributes = _priced(response_attributes)(response, request)
+    attributes = _priced_response(response_attributes(response), response, request)
     if semconv.LLM_USAGE_PROMPT_TOKENS in attributes:
         return attributes
     # No usage reported: LiteLLM priced zero tokens. Estimate and price the estimate instead.
@@ -99,7 +104,9 @@ _COMPLETION_STREAM = StreamShape(has_delta, _completion_stream, stream_output_me
 
 
 def _chat_request(request: Mapping[str, Any]) -> dict[str, Any]:
-    return messages_attributes(request.get("messages")) | tools_attributes(request)
+    attributes = messages_attributes(request.get("messages"))
+    attributes.update(tools_attributes(request))
+    return attributes
 
 
 def _chat_input(request: Mapping[str, Any]) -> list[Message]:

@@ -35,7 +35,9 @@ def request_attributes(operation: str, kwargs: Mapping[str, Any], provider: str 
         attributes[semconv.LLM_PROVIDER] = provider
     for parameter, name in _NUMERIC_PARAMETERS.items():
         value = kwargs.get(parameter)
-        if parameter == "max_tokens" and value is None:
+        if value is None:
+            if parameter != "max_tokens":
+                continue  # Most calls pass few of them: skip the type checks.
             value = kwargs.get("max_completion_tokens")
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             attributes[name] = value
@@ -47,7 +49,8 @@ def request_attributes(operation: str, kwargs: Mapping[str, Any], provider: str 
     api_base = safe_url(kwargs.get("api_base") or kwargs.get("base_url"))
     if api_base:
         attributes[semconv.LLM_REQUEST_API_BASE] = api_base
-    return attributes | router_attributes(kwargs.get("metadata"))
+    attributes.update(router_attributes(kwargs.get("metadata")))
+    return attributes
 
 
 def router_attributes(metadata: Any) -> dict[str, Any]:

@@ -70,15 +70,17 @@ def response_attributes(response: Any) -> dict[str, Any]:
         if isinstance(reason, str):
             finish_reasons.append(reason)
         message = field(choice, "message")
-        content = choice_text(choice)
+        content = field(message, "content") if message is not None else choice_text(choice)
         if isinstance(content, str):
             content_length += len(content)
         calls = _tool_calls(message)
-        tool_calls_count += len(calls)
-        tool_call_names.extend(name for name in map(_call_name, calls) if name)
-    return attributes | choices_attributes(
-        len(choices), finish_reasons, content_length, tool_calls_count, tool_call_names
+        if calls:
+            tool_calls_count += len(calls)
+            tool_call_names.extend(name for name in map(_call_name, calls) if name)
+    attributes.update(
+        choices_attributes(len(choices), finish_reasons, content_length, tool_calls_count, tool_call_names)
     )
+    return attributes
 
 
 def response_text(response: Any) -> str:

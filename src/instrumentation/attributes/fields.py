@@ -35,8 +35,15 @@ def _class_has(cls: type, name: str) -> bool:
 
 
 def hidden_params(response: Any) -> dict[str, Any]:
-    """LiteLLM's `_hidden_params` of a response, always a dict."""
-    params = getattr(response, "_hidden_params", None)
+    """LiteLLM's `_hidden_params` of a response, always a dict.
+
+    On LiteLLM's pydantic responses it is a private attribute, which `getattr` finds only after
+    a failed normal lookup (~2 µs): read pydantic's private dict first.
+    """
+    private = getattr(response, "__pydantic_private__", None)
+    params = private.get("_hidden_params") if isinstance(private, dict) else None
+    if params is None:
+        params = getattr(response, "_hidden_params", None)
     return params if isinstance(params, dict) else {}
 
 
