@@ -249,9 +249,9 @@ def test_non_llm_spans_are_ignored(store_url, caplog):
     # A GenAI span without the llm.* family is said once, not silently lost on every export.
     (warning,) = [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING]
     assert warning == (
-        "span 'chat' carries gen_ai.* attributes but no llm.operation: not stored in "
-        f"{exporter.description}. The store reads the llm.* family: instrument with semconv='both' "
-        "(the default) or 'llm'"
+        f"span 'chat' carries gen_ai.* attributes but no llm.operation: not stored in {exporter.description} "
+        "(the store reads the llm.* family, which this instrumentation emits unless semconv='gen_ai'; "
+        "other GenAI instrumentations' spans are not stored)"
     )
 
 

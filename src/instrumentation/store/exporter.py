@@ -77,8 +77,9 @@ class StoreSpanExporter(SpanExporter):
                 if not self._warned_of_gen_ai_only and is_gen_ai_only_span(span):
                     self._warned_of_gen_ai_only = True
                     logger.warning(
-                        "span %r carries gen_ai.* attributes but no llm.operation: not stored in %s. The "
-                        "store reads the llm.* family: instrument with semconv='both' (the default) or 'llm'",
+                        "span %r carries gen_ai.* attributes but no llm.operation: not stored in %s "
+                        "(the store reads the llm.* family, which this instrumentation emits unless "
+                        "semconv='gen_ai'; other GenAI instrumentations' spans are not stored)",
                         span.name,
                         self.description,
                     )
