@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+import uuid
 
 import litellm
 import pytest
@@ -225,6 +226,24 @@ def test_users_own_callback_is_still_called(exporter, call_args):
 
     assert len(settled_spans(exporter, 1)) == 1
     assert seen == ["chatcmpl-test"]
+
+
+@pytest.mark.usefixtures("instrument")
+def test_the_call_ids_we_hand_litellm_are_version_4_uuids(exporter, call_args):
+    seen: list[str] = []
+
+    class Mine(litellm.integrations.custom_logger.CustomLogger):
+        def log_success_event(self, kwargs, response_obj, start_time, end_time):
+            seen.append(kwargs["litellm_call_id"])
+
+    litellm.callbacks = [*litellm.callbacks, Mine()]
+    for _ in range(3):
+        litellm.completion(model=MODEL, messages=HI, **call_args)
+
+    settled_spans(exporter, 3)
+    ids = [uuid.UUID(call_id) for call_id in seen]
+    assert [str(call_id) for call_id in ids] == seen and len(set(seen)) == 3
+    assert all(call_id.version == 4 and call_id.variant == uuid.RFC_4122 for call_id in ids)
 
 
 @pytest.mark.usefixtures("instrument")
