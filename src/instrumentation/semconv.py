@@ -174,7 +174,6 @@ GEN_AI_PROVIDER_VALUES: Mapping[str, str] = {
     "azure_text": _PROVIDERS.AZURE_AI_OPENAI.value,
     "azure_ai": _PROVIDERS.AZURE_AI_INFERENCE.value,
     "bedrock": _PROVIDERS.AWS_BEDROCK.value,
-    "sagemaker": _PROVIDERS.AWS_BEDROCK.value,
     "vertex_ai": _PROVIDERS.GCP_VERTEX_AI.value,
     "vertex_ai_beta": _PROVIDERS.GCP_VERTEX_AI.value,
     "gemini": _PROVIDERS.GCP_GEMINI.value,
