@@ -133,24 +133,32 @@ def instrumented_provider() -> dict[str, Any]:
     return {"tracer_provider": provider, "meter_provider": meters}
 
 
-def prebuilt_calls(litellm: Any) -> tuple[Callable[[int], None], Callable[[], int]]:
-    """The real wrapper around functions returning prebuilt LiteLLM objects, LiteLLM and HTTP taken
-    out: (run `count` non-streamed calls, run one stream of 500 chunks and return its length)."""
+def chat_wrapper(tracer_provider: Any, meter_provider: Any) -> Any:
+    """Our real chat wrapper, as `instrument()` builds it, on these providers."""
     from instrumentation.config import Settings
     from instrumentation.metrics import Metrics
     from instrumentation.operations import CHAT
     from instrumentation.telemetry import Telemetry
     from instrumentation.wrappers import sync_wrapper
 
-    response = litellm.completion(model="openai/gpt-4o-mini", messages=MESSAGES, mock_response="Hello there")
+    tracer, meter = tracer_provider.get_tracer("bench"), meter_provider.get_meter("bench")
+    return sync_wrapper(Telemetry(tracer, Settings(), Metrics(meter)), CHAT)
+
+
+def prebuilt_response(litellm: Any) -> Any:
+    """A real LiteLLM chat response, made without HTTP."""
+    return litellm.completion(model="openai/gpt-4o-mini", messages=MESSAGES, mock_response="Hello there")
+
+
+def prebuilt_calls(litellm: Any) -> tuple[Callable[[int], None], Callable[[], int]]:
+    """The real wrapper around functions returning prebuilt LiteLLM objects, LiteLLM and HTTP taken
+    out: (run `count` non-streamed calls, run one stream of 500 chunks and return its length)."""
+    response = prebuilt_response(litellm)
     text = "".join(f"w{i} " for i in range(500))
     chunks = list(
         litellm.completion(model="openai/gpt-4o-mini", messages=MESSAGES, stream=True, mock_response=text)
     )
-    providers = instrumented_provider()
-    tracer = providers["tracer_provider"].get_tracer("bench")
-    meter = providers["meter_provider"].get_meter("bench")
-    wrapper = sync_wrapper(Telemetry(tracer, Settings(), Metrics(meter)), CHAT)
+    wrapper = chat_wrapper(**instrumented_provider())
 
     def calls(count: int) -> None:
         for _ in range(count):
@@ -190,18 +198,12 @@ def sdk_share(repeats: int) -> tuple[float, int]:
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-    from instrumentation.config import Settings
     from instrumentation.metrics import Metrics
-    from instrumentation.operations import CHAT
-    from instrumentation.telemetry import Telemetry
-    from instrumentation.wrappers import sync_wrapper
 
-    response = litellm.completion(model="openai/gpt-4o-mini", messages=MESSAGES, mock_response="Hello there")
+    response = prebuilt_response(litellm)
     capture, captured = TracerProvider(), InMemorySpanExporter()
     capture.add_span_processor(SimpleSpanProcessor(captured))
-    meter = MeterProvider(metric_readers=[InMemoryMetricReader()]).get_meter("bench")
-    telemetry = Telemetry(capture.get_tracer("bench"), Settings(), Metrics(meter))
-    sync_wrapper(telemetry, CHAT)(lambda **kwargs: response, None, (), dict(PREBUILT_REQUEST))
+    chat_wrapper(capture, MeterProvider())(lambda **kwargs: response, None, (), dict(PREBUILT_REQUEST))
     (span,) = captured.get_finished_spans()
     attributes = dict(span.attributes)
     providers = instrumented_provider()
