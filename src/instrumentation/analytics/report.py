@@ -13,6 +13,7 @@ from typing import Any
 import polars as pl
 
 from .analyzer import NONE_KEY, UsageAnalyzer, compute_stats
+from .loader import with_day
 
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7")
 WIDTH, HEIGHT, PAD = 720, 240, 48
@@ -141,9 +142,10 @@ def render(analyzer: UsageAnalyzer) -> tuple[str, dict[str, Any]]:
     summary = stats.to_dict()
     days = list(stats.by_day)
     daily = lambda key: [float(stats.by_day[d][key]) for d in days]  # noqa: E731
-    failed = frame.filter(pl.col("status").fill_null("") != "success").with_columns(
-        pl.col("time").dt.strftime("%Y-%m-%d").alias("day"),
-        pl.col("error_category").fill_null("unknown"),
+    failed = (
+        with_day(frame)
+        .filter(pl.col("status").fill_null("") != "success")
+        .with_columns(pl.col("error_category").fill_null("unknown"))
     )
     errors: dict[str, list[float]] = {}
     for category in stats.error_categories:
