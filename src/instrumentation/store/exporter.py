@@ -26,7 +26,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from .errors import brief
 from .jsonl import PartialWrite
-from .rows import is_gen_ai_only_span, is_llm_span, span_to_row
+from .rows import is_gen_ai_span, is_llm_span, span_to_row
 from .schema import StoreVersionError
 from .urls import Store, open_store
 
@@ -74,7 +74,7 @@ class StoreSpanExporter(SpanExporter):
         unreadable = 0
         for span in spans:
             if not is_llm_span(span):
-                if not self._warned_of_gen_ai_only and is_gen_ai_only_span(span):
+                if not self._warned_of_gen_ai_only and is_gen_ai_span(span):
                     self._warned_of_gen_ai_only = True
                     logger.warning(
                         "span %r carries gen_ai.* attributes but no llm.operation: not stored in %s "

@@ -110,8 +110,8 @@ def is_llm_span(span: ReadableSpan) -> bool:
     return attributes is not None and semconv.LLM_OPERATION in attributes
 
 
-def is_gen_ai_only_span(span: ReadableSpan) -> bool:
-    """A GenAI span without our llm.* family (`semconv="gen_ai"`, or another instrumentation's)."""
+def is_gen_ai_span(span: ReadableSpan) -> bool:
+    """A span of the GenAI conventions, whether or not it also carries our llm.* family."""
     attributes = span.attributes
     return attributes is not None and semconv.GEN_AI_OPERATION_NAME in attributes
 
