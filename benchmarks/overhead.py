@@ -223,7 +223,7 @@ def callback_when_wrapped(repeats: int) -> float:
     """µs our LiteLLM success hook costs for a call a wrapper already traced (the both-active case):
     the wrapper's claim of the call id and the hook's lookup of it. Best of `repeats`."""
     from instrumentation.callback import CallbackHandler
-    from instrumentation.registry import CALLS
+    from instrumentation.claims import CALLS
 
     handler = CallbackHandler(telemetry=None)  # Never reached for a claimed call.
     details = {"litellm_call_id": "bench-call", "call_type": "completion"}

@@ -13,7 +13,8 @@ import litellm
 import pytest
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 
-from instrumentation import LiteLLMInstrumentor, operations, safety
+from instrumentation import LiteLLMInstrumentor, internal_errors, operations
+from instrumentation.attributes import completion
 
 from .conftest import MODEL, llm_spans, only_span
 from .openai_server import Scripted, error_body
@@ -112,8 +113,8 @@ async def test_a_failing_extractor_never_reaches_the_caller(
     def broken(*args, **kwargs):
         raise RuntimeError("extractor bug")
 
-    monkeypatch.setattr(operations, "response_attributes", broken)
-    monkeypatch.setattr(safety, "_reported", set())
+    monkeypatch.setattr(completion, "response_identity", broken)  # Inside the chat response extractor.
+    monkeypatch.setattr(internal_errors, "_reported", set())
     with caplog.at_level(logging.DEBUG, logger="instrumentation"):
         for _ in range(3):
             if is_async:
@@ -131,7 +132,7 @@ async def test_a_failing_extractor_never_reaches_the_caller(
 
 
 @pytest.mark.usefixtures("instrument")
-def test_a_failing_span_start_runs_the_call_bare(monkeypatch, exporter, call_args):
+def test_a_failing_request_extractor_still_gives_the_call_its_span(monkeypatch, exporter, call_args):
     def broken(*args, **kwargs):
         raise RuntimeError("request extractor bug")
 
@@ -140,7 +141,16 @@ def test_a_failing_span_start_runs_the_call_bare(monkeypatch, exporter, call_arg
     response = litellm.completion(model=MODEL, messages=HI, **call_args)
 
     assert response.usage.total_tokens == 19
-    assert llm_spans(exporter) == []
+    span = only_span(exporter)
+    assert span.name == f"chat {MODEL}"
+    attributes = span.attributes
+    assert (attributes["llm.vendor"], attributes["llm.operation"], attributes["llm.request.model"]) == (
+        "litellm",
+        "chat",
+        MODEL,
+    )
+    assert "llm.request.messages_count" not in attributes  # What the broken extractor reads is left out.
+    assert attributes["llm.usage.total_tokens"] == 19  # The outcome is still recorded.
 
 
 @pytest.mark.usefixtures("instrument")

@@ -1,12 +1,16 @@
-"""One instrumented call: its span from start to end, whatever the way it ends."""
+"""One instrumented call: its span from start to end, whatever the way it ends.
+
+Every path (wrapper, stream, callback, manual) opens the span with `LLMCall.start` and ends it
+through `finish`, which runs once, never raises, and is the one place that sets a call's
+outcome on its span and its metrics.
+"""
 
 from __future__ import annotations
 
-import random
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from time import perf_counter_ns
 from typing import Any
 
 from opentelemetry.context import Context
@@ -16,10 +20,12 @@ from . import semconv
 from .attributes.common import request_attributes
 from .attributes.content import Message
 from .attributes.errors import error_attributes, redact
-from .attributes.provider import requested_provider, response_provider
-from .config import ContentCapture
+from .claims import new_call_id
 from .context import context_attributes_in, current_context_attributes
-from .safety import report_internal_error
+from .internal_errors import report_internal_error
+from .litellm_lookups import requested_provider
+from .operations import Operation
+from .outcome import NOTHING_READ, Reading, Timing, outcome_attributes
 from .telemetry import Telemetry
 
 # Request keyword arguments whose values are secrets: blanked out of error messages.
@@ -34,36 +40,6 @@ _SECRET_ARGUMENTS = (
 _SECRET_HEADER_ARGUMENTS = ("extra_headers", "headers")
 
 
-@dataclass(frozen=True)
-class Operation:
-    """How to describe one kind of LiteLLM call."""
-
-    name: str
-    # Names of the entry point's leading positional parameters, to read them as keywords.
-    positional: tuple[str, ...]
-    # Attributes of the request beyond the common ones.
-    request: Callable[[Mapping[str, Any]], dict[str, Any]]
-    # Attributes of a successful response, given the response and the request.
-    response: Callable[[Any, Mapping[str, Any]], dict[str, Any]]
-    # Captured content (opt-in): the request's and the response's messages, GenAI-shaped.
-    input_messages: Callable[[Mapping[str, Any]], list[Message]] | None = None
-    output_messages: Callable[[Any], list[Message]] | None = None
-    # How a streamed result reads, for operations that stream.
-    stream: StreamShape | None = None
-
-
-@dataclass(frozen=True)
-class StreamShape:
-    """How to read the chunks (or events) of one operation's stream."""
-
-    # Whether a chunk carries the first generated output (what time to first token waits for).
-    first_output: Callable[[Any], bool]
-    # Attributes of the whole stream, given its chunks and the request.
-    response: Callable[[Sequence[Any], Mapping[str, Any]], dict[str, Any]]
-    # Captured content of the whole stream.
-    output_messages: Callable[[Sequence[Any]], list[Message]] | None = None
-
-
 class LLMCall:
     """The span of one call of a LiteLLM entry point. Every method is safe to call: it never raises."""
 
@@ -71,11 +47,11 @@ class LLMCall:
         "_ended",
         "call_id",
         "input",
-        "kwargs",
         "operation",
         "provider",
+        "reported_times",
+        "request",
         "span",
-        "start_ns",
         "started",
         "telemetry",
     )
@@ -84,22 +60,25 @@ class LLMCall:
         self,
         telemetry: Telemetry,
         operation: Operation,
-        kwargs: Mapping[str, Any],
+        request: Mapping[str, Any],
         span: Span,
         provider: str | None,
         input_messages: list[Message],
-        start_ns: int,
+        started: int,
+        reported_times: bool,
     ) -> None:
         self.telemetry = telemetry
-        self.start_ns = start_ns
-        call_id = kwargs.get("litellm_call_id")
-        self.call_id = call_id if isinstance(call_id, str) and call_id else _new_call_id()
+        call_id = request.get("litellm_call_id")
+        self.call_id = call_id if isinstance(call_id, str) and call_id else new_call_id()
         self.input = input_messages
         self.operation = operation
-        self.kwargs = kwargs
+        self.request = request
         self.span = span
         self.provider = provider
-        self.started = time.perf_counter()
+        # The start on the clock of the call's `Timing`: epoch ns when the times are reported
+        # (callback, manual), else `perf_counter_ns` (the wrappers measure durations themselves).
+        self.started = started
+        self.reported_times = reported_times
         self._ended = False
 
     @classmethod
@@ -113,130 +92,121 @@ class LLMCall:
         start_ns: int | None = None,
         parent: Context | None = None,
     ) -> LLMCall | None:
-        """Open the span of a call about to run; None if that failed (the call then runs bare)."""
+        """Open the span of a call about to run; None only if the span itself could not be made
+        (the call then runs bare). A fault in reading the request leaves its attributes out."""
         try:
             request = dict(zip(operation.positional, args, strict=False))
             request.update(kwargs)
-            provider = requested_provider(request)
-            attributes = request_attributes(operation.name, request, provider)
-            attributes.update(operation.request(request))
-            if parent is None:
-                attributes.update(current_context_attributes())
-            else:
-                attributes.update(context_attributes_in(parent))
-            capture = telemetry.settings.capture_content
-            messages = []
-            if capture is not ContentCapture.NO_CONTENT and operation.input_messages:
-                messages = operation.input_messages(request)
-                if capture.on_span and messages:
-                    attributes[semconv.LLM_REQUEST_MESSAGES] = telemetry.serialized(messages)
             model = request.get("model")
-            start_ns = start_ns if start_ns is not None else time.time_ns()
+            provider = None
+            attributes: dict[str, Any] = {
+                semconv.LLM_VENDOR: "litellm",
+                semconv.LLM_OPERATION: operation.name,
+            }
+            messages: list[Message] = []
+            try:
+                provider = requested_provider(request)
+                attributes = request_attributes(operation.name, request, provider)
+                attributes.update(operation.request(request))
+                attributes.update(
+                    current_context_attributes() if parent is None else context_attributes_in(parent)
+                )
+                content = telemetry.content
+                if content.captures and operation.input_messages:
+                    messages = operation.input_messages(request)
+                    if content.on_span and messages:
+                        attributes[semconv.LLM_REQUEST_MESSAGES] = content.serialized(messages)
+            except Exception:
+                report_internal_error(f"reading the request of {operation.name}")
             span = telemetry.tracer.start_span(
                 f"{operation.name} {model}" if isinstance(model, str) and model else operation.name,
                 context=parent,
                 kind=SpanKind.CLIENT,
                 attributes=telemetry.span_attributes(attributes),
-                start_time=start_ns,
+                start_time=start_ns if start_ns is not None else time.time_ns(),
             )
-            return cls(telemetry, operation, request, span, provider, messages, start_ns)
+            started = start_ns if start_ns is not None else perf_counter_ns()
+            return cls(telemetry, operation, request, span, provider, messages, started, start_ns is not None)
         except Exception:
             report_internal_error(f"starting the span of {operation.name}")
             return None
 
-    def duration(self, end_ns: int | None = None) -> float:
-        """Seconds from the call's start to `end_ns` (LiteLLM's reported end), or to now."""
-        if end_ns is not None:
-            return (end_ns - self.start_ns) / 1e9
-        return time.perf_counter() - self.started
+    def timing(self, end_ns: int | None = None) -> Timing:
+        """The timing of a call that was not streamed, ending at `end_ns` (reported) or now."""
+        return Timing(self.started, end_ns if end_ns is not None else perf_counter_ns())
 
-    @property
-    def captures_content(self) -> bool:
-        return self.telemetry.settings.capture_content is not ContentCapture.NO_CONTENT
+    def succeed(self, response: Any, timing: Timing | None = None) -> None:
+        """End the span of a call that returned `response` (not a stream)."""
+        self.finish(lambda: self.operation.read(response), timing or self.timing())
 
-    def succeed(
-        self, response: Any, extra: Mapping[str, Any] | None = None, end_ns: int | None = None
+    def fail(self, error: BaseException, timing: Timing | None = None) -> None:
+        """End the span of a call that raised `error` (the caller re-raises it unchanged)."""
+        self.finish(None, timing or self.timing(), error)
+
+    def finish(
+        self, read: Callable[[], Reading] | None, timing: Timing, error: BaseException | None = None
     ) -> None:
-        """End the span of a call that returned `response`."""
+        """End the span once: the outcome of what `read` returns (None: nothing to read) and of
+        `timing`, and the `error` the call raised, if any."""
         if self._ended:
             return
+        self._ended = True
         attributes: dict[str, Any] = {}
         output: list[Message] = []
         try:
-            attributes = self.operation.response(response, self.kwargs)  # Metrics need it unsampled too.
-            if extra:
-                attributes |= extra
-            completion_tokens = attributes.get(semconv.LLM_USAGE_COMPLETION_TOKENS)
-            if completion_tokens:
-                attributes[semconv.LLM_RESPONSE_TOKENS_PER_SECOND] = completion_tokens / self.duration(end_ns)
-            if self.provider is None:
-                provider = response_provider(response)
-                if provider:
-                    attributes[semconv.LLM_PROVIDER] = provider
-            if self.captures_content and self.operation.output_messages and self.span.is_recording():
-                output = self.operation.output_messages(response)
+            reading = read() if read is not None else NOTHING_READ
+            attributes = outcome_attributes(self.request, self.provider, reading, timing)
+            if (
+                error is None
+                and reading.output is not None
+                and self.telemetry.content.captures
+                and self.span.is_recording()
+            ):
+                output = reading.output()
         except Exception:
-            report_internal_error(f"recording the response of {self.operation.name}")
-        self.complete(attributes, output, end_ns)
-
-    def complete(
-        self, attributes: Mapping[str, Any], output: list[Message] | None = None, end_ns: int | None = None
-    ) -> None:
-        """End the span of a successful call with the attributes of its outcome."""
-        if self._ended:
-            return
+            report_internal_error(f"recording the outcome of {self.operation.name}")
         try:
-            if output and self.telemetry.settings.capture_content.on_span:
-                attributes = {**attributes, semconv.LLM_RESPONSE_CONTENT: self.telemetry.serialized(output)}
+            if error is not None:
+                attributes = self._record_error(error) | attributes
+            if output and self.telemetry.content.on_span:
+                attributes[semconv.LLM_RESPONSE_CONTENT] = self.telemetry.content.serialized(output)
             self.telemetry.set_attributes(self.span, attributes)
-            self._content_event(output or [])
+            self._content_event(output)
         except Exception:
-            report_internal_error(f"recording the response of {self.operation.name}")
-        self._end(attributes, end_ns)
+            report_internal_error(f"recording the outcome of {self.operation.name}")
+        self._end(attributes, timing)
 
-    def fail(
-        self, error: BaseException, extra: Mapping[str, Any] | None = None, end_ns: int | None = None
-    ) -> None:
-        """End the span of a call that raised `error` (the caller re-raises it unchanged)."""
-        if self._ended:
-            return
-        attributes: dict[str, Any] = {}
-        try:
-            secrets = self._secrets()
-            attributes = error_attributes(error, self.provider, secrets)
-            if extra:
-                attributes |= extra
-            self.span.set_attributes(self.telemetry.span_attributes(attributes))
-            message = attributes[semconv.LLM_ERROR_MESSAGE]
-            stacktrace = redact("".join(traceback.format_exception(error)), secrets)
-            self.span.record_exception(
-                error, attributes={"exception.message": message, "exception.stacktrace": stacktrace}
-            )
-            self.span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {message[:200]}"))
-            self._content_event([])
-        except Exception:
-            report_internal_error(f"recording the error of {self.operation.name}")
-        self._end(attributes, end_ns)
+    def _record_error(self, error: BaseException) -> dict[str, Any]:
+        """The error's attributes; its exception event and the span's status recorded."""
+        secrets = self._secrets()
+        attributes = error_attributes(error, self.provider, secrets)
+        message = attributes[semconv.LLM_ERROR_MESSAGE]
+        stacktrace = redact("".join(traceback.format_exception(error)), secrets)
+        self.span.record_exception(
+            error, attributes={"exception.message": message, "exception.stacktrace": stacktrace}
+        )
+        self.span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {message[:200]}"))
+        return attributes
 
     def _content_event(self, output: list[Message]) -> None:
         """The GenAI content event, when content goes to events."""
-        if not self.telemetry.settings.capture_content.as_event or not (self.input or output):
+        content = self.telemetry.content
+        if not content.as_event or not (self.input or output):
             return
-        content = {semconv.GEN_AI_INPUT_MESSAGES: self.input, semconv.GEN_AI_OUTPUT_MESSAGES: output}
+        messages = {semconv.GEN_AI_INPUT_MESSAGES: self.input, semconv.GEN_AI_OUTPUT_MESSAGES: output}
         self.span.add_event(
             semconv.GEN_AI_CONTENT_EVENT,
-            {name: self.telemetry.serialized(messages) for name, messages in content.items() if messages},
+            {name: content.serialized(listed) for name, listed in messages.items() if listed},
         )
 
-    def _end(self, outcome: Mapping[str, Any], end_ns: int | None) -> None:
-        self._ended = True
+    def _end(self, outcome: Mapping[str, Any], timing: Timing) -> None:
         try:
-            self.span.end(end_ns)
+            self.span.end(timing.end if self.reported_times else None)
             self.telemetry.metrics.record(
                 self.operation.name,
                 self.provider or outcome.get(semconv.LLM_PROVIDER),
-                self.kwargs.get("model"),
-                self.duration(end_ns),
+                self.request.get("model"),
+                timing.duration,
                 outcome,
             )
         except Exception:
@@ -244,22 +214,9 @@ class LLMCall:
 
     def _secrets(self) -> tuple[str, ...]:
         """Secret strings of the request, so that no error message can carry them out."""
-        found = [self.kwargs.get(name) for name in _SECRET_ARGUMENTS]
+        found = [self.request.get(name) for name in _SECRET_ARGUMENTS]
         for name in _SECRET_HEADER_ARGUMENTS:
-            headers = self.kwargs.get(name)
+            headers = self.request.get(name)
             if isinstance(headers, Mapping):
                 found.extend(headers.values())
         return tuple(value for value in found if isinstance(value, str) and len(value) >= 4)
-
-
-def _new_call_id() -> str:
-    """A random version-4 UUID, as LiteLLM's own call ids: from `random`, since `uuid4`'s os.urandom
-    costs up to ~20 µs a call on some virtual machines, and a correlation id needs no cryptography.
-    Formatted by hand: `uuid.UUID`'s checks cost more than the rest of the id."""
-    bits = f"{random.getrandbits(128) & _UUID4_CLEAR | _UUID4_SET:032x}"
-    return f"{bits[:8]}-{bits[8:12]}-{bits[12:16]}-{bits[16:20]}-{bits[20:]}"
-
-
-# The version (4) and variant (RFC 4122) bits of a UUID, as `uuid.UUID(..., version=4)` sets them.
-_UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
-_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)

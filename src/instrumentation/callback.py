@@ -1,7 +1,7 @@
 """The LiteLLM callback: the span of a call the wrappers did not see, and nothing for one they did.
 
 Registered by `instrument()` in `litellm.callbacks`, and what the name `"agentops"` in
-`litellm.success_callback` / `failure_callback` resolves to (see `routing`). For a call a
+`litellm.success_callback` / `failure_callback` resolves to (see `litellm_callbacks`). For a call a
 wrapper traced (its `litellm_call_id` is claimed) every hook costs one dictionary lookup.
 Otherwise, e.g. `from litellm import completion` imported before `instrument()`, the hook
 makes the call's one span itself, from what LiteLLM reports: its start and end times, the
@@ -18,11 +18,11 @@ from litellm.integrations.custom_logger import CustomLogger
 from opentelemetry import context
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
-from . import semconv
 from .call import LLMCall
+from .claims import CALLS
+from .internal_errors import report_internal_error
 from .operations import OPERATIONS
-from .registry import CALLS
-from .safety import report_internal_error
+from .outcome import Timing
 from .telemetry import Telemetry
 
 
@@ -89,11 +89,11 @@ class CallbackHandler(CustomLogger):
             )
             if call is None:
                 return
-            extra = _stream_attributes(kwargs, start_ns)
+            timing = _timing(kwargs, start_ns, end_ns)
             if error is None:
-                call.succeed(response, extra, end_ns)
+                call.succeed(response, timing)
             else:
-                call.fail(error, extra, end_ns)
+                call.fail(error, timing)
         except Exception:
             report_internal_error("the LiteLLM callback")
 
@@ -137,18 +137,15 @@ def _qualified_model(model: Any, provider: Any) -> Any:
     return model
 
 
-def _stream_attributes(kwargs: Mapping[str, Any], start_ns: int) -> dict[str, Any]:
+def _timing(kwargs: Mapping[str, Any], start_ns: int, end_ns: int) -> Timing:
+    """The call's times as LiteLLM reports them; of a stream, only its first output is known (and
+    that it was read to the end: LiteLLM reports a stream only then)."""
     if not kwargs.get("stream"):
-        return {}
-    attributes: dict[str, Any] = {
-        semconv.LLM_RESPONSE_IS_STREAMING: True,
-        # LiteLLM only reports a stream once it has been read to the end.
-        semconv.LLM_RESPONSE_STREAM_COMPLETED: True,
-    }
-    first_chunk_ns = _ns(kwargs.get("completion_start_time"))
-    if first_chunk_ns is not None and first_chunk_ns >= start_ns:
-        attributes[semconv.LLM_RESPONSE_TIME_TO_FIRST_TOKEN] = (first_chunk_ns - start_ns) / 1e9
-    return attributes
+        return Timing(start_ns, end_ns)
+    first_output = _ns(kwargs.get("completion_start_time"))
+    if first_output is not None and not start_ns <= first_output <= end_ns:
+        first_output = None
+    return Timing(start_ns, end_ns, first_output=first_output, stream_completed=True)
 
 
 def _exception(kwargs: Mapping[str, Any]) -> BaseException:

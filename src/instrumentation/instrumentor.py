@@ -11,7 +11,7 @@ or, with no code change, ``opentelemetry-instrument python app.py``.
 
 Every call of a wrapped LiteLLM entry point (``litellm.completion``, ``litellm.acompletion``,
 …) then makes exactly one ``CLIENT`` span named ``"{operation} {model}"`` carrying the
-``llm.*`` and ``gen_ai.*`` attributes of SPEC.md. Wrapping replaces the attributes of the
+``llm.*`` and ``gen_ai.*`` attributes of docs/telemetry.md. Wrapping replaces the attributes of the
 ``litellm`` package, so code that did ``from litellm import completion`` before
 ``instrument()`` keeps the unwrapped function.
 
@@ -46,7 +46,7 @@ from opentelemetry.instrumentation.utils import unwrap
 from opentelemetry.semconv.schemas import Schemas
 from wrapt import wrap_function_wrapper
 
-from . import routing
+from . import litellm_callbacks
 from .config import settings_from
 from .metrics import Metrics
 from .package import _instruments
@@ -88,8 +88,8 @@ class LiteLLMInstrumentor(BaseInstrumentor):
         from .callback import CallbackHandler
 
         self._handler = CallbackHandler(telemetry)
-        self._routed = routing.route(self._handler)
-        routing.register(self._handler)
+        self._routed = litellm_callbacks.route(self._handler)
+        litellm_callbacks.register(self._handler)
 
     def _uninstrument(self, **kwargs: Any) -> None:
         import litellm
@@ -98,6 +98,6 @@ class LiteLLMInstrumentor(BaseInstrumentor):
             unwrap(litellm, name)
         self._wrapped = []
         if self._routed:
-            routing.unroute()
-        routing.unregister(self._handler)
+            litellm_callbacks.unroute()
+        litellm_callbacks.unregister(self._handler)
         self.telemetry = None

@@ -26,11 +26,12 @@ from typing import Any
 from opentelemetry import metrics, trace
 
 from . import semconv
-from .attributes.cost import usage_cost_attributes
-from .call import LLMCall, Operation
+from .call import LLMCall
 from .config import settings_from
 from .context import llm_context
 from .metrics import Metrics
+from .operations import Operation
+from .outcome import Reading, Timing
 from .telemetry import Telemetry
 from .version import __version__
 
@@ -111,37 +112,26 @@ class track_llm_call:
             self._context.__exit__(error_type, error, traceback)
 
     def _start(self, start_ns: int | None = None) -> None:
+        start_ns = time.time_ns() if start_ns is None else start_ns  # Manual calls report their times.
         self._call = LLMCall.start(_telemetry(), self._operation, (), self._request, start_ns=start_ns)
 
     def _finish(self, error: BaseException | None, end_ns: int | None = None) -> None:
-        if self._call is None:
+        call = self._call
+        if call is None:
             return
         # The end is now, before the cost lookup: its first call imports LiteLLM, which takes seconds.
         end_ns = time.time_ns() if end_ns is None else end_ns
-        outcome = self._outcome | self._estimated_cost()
         if error is None and self._error is not None:
             error = RuntimeError(self._error)
-        if error is None:
-            self._call.complete(outcome, end_ns=end_ns)
-        else:
-            self._call.fail(error, outcome, end_ns=end_ns)
+        outcome = dict(self._outcome)
+        reading = Reading(outcome, reported_cost=outcome.pop(semconv.LLM_COST_TOTAL_USD, None))
+        call.finish(lambda: reading, Timing(call.started, end_ns), error)
 
     async def __aenter__(self) -> track_llm_call:
         return self.__enter__()
 
     async def __aexit__(self, error_type: Any, error: BaseException | None, traceback: Any) -> None:
         self.__exit__(error_type, error, traceback)
-
-    def _estimated_cost(self) -> dict[str, Any]:
-        if semconv.LLM_COST_TOTAL_USD in self._outcome:
-            return {}
-        try:
-            import litellm  # noqa: F401  (only to know that its price map is there)
-        except ImportError:
-            return {}
-        return usage_cost_attributes(
-            self._request["model"], self._request["custom_llm_provider"], self._outcome
-        )
 
 
 def record_llm_call(
@@ -187,7 +177,7 @@ async def arecord_llm_call(**arguments: Any) -> None:
 def _operation(name: str) -> Operation:
     """The Operation of a manual call: nothing to read from a request or response."""
     if name not in _OPERATIONS:
-        _OPERATIONS[name] = Operation(name, (), _manual_request, lambda response, request: {})
+        _OPERATIONS[name] = Operation(name, (), _manual_request, lambda response: {})
     return _OPERATIONS[name]
 
 

@@ -1,12 +1,14 @@
-"""The LiteLLM entry points we wrap, and how each kind of call is described.
+"""The LiteLLM entry points we wrap, and how each kind of call is read.
 
 One `Operation` per kind of call; the sync and async entry points of a kind share it, and
-the wrappers, the stream proxy and the callback all read calls through it.
+the wrappers, the stream proxy and the callback all read calls through it. Reading is pure:
+what a call's outcome is worth (cost, rates) is decided in `outcome`, from the `Reading`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from . import semconv
@@ -24,12 +26,10 @@ from .attributes.completion import (
     tools_attributes,
 )
 from .attributes.content import Message, input_messages, output_messages
-from .attributes.cost import priced_attributes, response_cost, usage_cost_attributes
 from .attributes.embedding import embedding_request_attributes, embedding_response_attributes
-from .attributes.fields import field
+from .attributes.fields import as_name, as_number, field, hidden_params
 from .attributes.image import image_request_attributes, image_response_attributes
 from .attributes.moderation import moderation_response_attributes
-from .attributes.provider import response_provider
 from .attributes.rerank import rerank_request_attributes, rerank_response_attributes
 from .attributes.responses import (
     is_output_event,
@@ -43,64 +43,70 @@ from .attributes.streaming import (
     stream_response_attributes,
     stream_text,
 )
-from .attributes.usage import estimated_usage_attributes, usage_attributes
-from .call import Operation, StreamShape
-
-ResponseExtractor = Callable[[Any], dict[str, Any]]
+from .attributes.usage import usage_attributes
+from .outcome import Reading
 
 
-def _priced(extract: ResponseExtractor) -> Callable[[Any, Mapping[str, Any]], dict[str, Any]]:
-    """A response extractor plus token usage and its cost, where there are."""
+@dataclass(frozen=True)
+class StreamShape:
+    """How to read the chunks (or events) of one operation's stream."""
 
-    def response(result: Any, request: Mapping[str, Any]) -> dict[str, Any]:
-        return _priced_response(extract(result), result, request)
+    # Whether a chunk carries the first generated output (what time to first token waits for).
+    first_output: Callable[[Any], bool]
+    # Attributes of the whole stream, given its chunks (usage included, when reported).
+    response: Callable[[Sequence[Any]], dict[str, Any]]
+    # The text of the whole stream, for a token estimate when no usage was reported.
+    text: Callable[[Sequence[Any]], str] | None = None
+    # Captured content of the whole stream.
+    output_messages: Callable[[Sequence[Any]], list[Message]] | None = None
 
-    return response
-
-
-def _priced_response(attributes: dict[str, Any], result: Any, request: Mapping[str, Any]) -> dict[str, Any]:
-    """`attributes` extracted from `result`, plus its token usage and cost."""
-    attributes.update(usage_attributes(field(result, "usage")))
-    cost = response_cost(result)
-    if cost is not None:
-        attributes[semconv.LLM_COST_TOTAL_USD] = cost
-        return attributes
-    # Some entry points (text completion) leave LiteLLM's cost out: price the tokens, under the
-    # requested name or else the one the provider answered with (LiteLLM maps that one alone).
-    return attributes | priced_attributes(request.get("model"), response_provider(result), attributes)
-
-
-def _estimated_usage(request: Mapping[str, Any], text: str) -> dict[str, Any]:
-    """Usage counted by LiteLLM's tokenizer, for a provider that reported none."""
-    prompt = request.get("messages") or [{"role": "user", "content": request.get("prompt")}]
-    return estimated_usage_attributes(request.get("model"), prompt, text)
+    def read(self, chunks: Sequence[Any], served_by: str | None) -> Reading:
+        if not chunks:
+            return Reading({}, served_by=served_by)
+        text, output = self.text, self.output_messages
+        return Reading(
+            self.response(chunks),
+            served_by=served_by,
+            text=(lambda: text(chunks)) if text else None,
+            output=(lambda: output(chunks)) if output else None,
+        )
 
 
-def _completion_response(response: Any, request: Mapping[str, Any]) -> dict[str, Any]:
-    attributes = _priced_response(response_attributes(response), response, request)
-    if semconv.LLM_USAGE_PROMPT_TOKENS in attributes:
-        return attributes
-    # No usage reported: LiteLLM priced zero tokens. Estimate and price the estimate instead.
-    attributes.pop(semconv.LLM_COST_TOTAL_USD, None)
-    estimated = _estimated_usage(request, response_text(response))
-    return (
-        attributes
-        | estimated
-        | usage_cost_attributes(request.get("model"), response_provider(response), estimated)
-    )
+@dataclass(frozen=True)
+class Operation:
+    """How to read one kind of LiteLLM call."""
+
+    name: str
+    # Names of the entry point's leading positional parameters, to read them as keywords.
+    positional: tuple[str, ...]
+    # Attributes of the request beyond the common ones.
+    request: Callable[[Mapping[str, Any]], dict[str, Any]]
+    # Attributes of a successful response beyond its token usage.
+    response: Callable[[Any], dict[str, Any]]
+    # The generated text, for a token estimate when the provider reported no usage.
+    text: Callable[[Any], str] | None = None
+    # Captured content (opt-in): the request's and the response's messages, GenAI-shaped.
+    input_messages: Callable[[Mapping[str, Any]], list[Message]] | None = None
+    output_messages: Callable[[Any], list[Message]] | None = None
+    # How a streamed result reads, for operations that stream.
+    stream: StreamShape | None = None
+
+    def read(self, response: Any) -> Reading:
+        """What a (non-streamed) response says, and what LiteLLM reported beside it."""
+        attributes = self.response(response)
+        attributes.update(usage_attributes(field(response, "usage")))
+        hidden = hidden_params(response)
+        text, output = self.text, self.output_messages
+        return Reading(
+            attributes,
+            reported_cost=as_number(hidden.get("response_cost")),
+            served_by=as_name(hidden.get("custom_llm_provider")),
+            text=(lambda: text(response)) if text else None,
+            output=(lambda: output(response)) if output else None,
+        )
 
 
-def _completion_stream(chunks: Sequence[Any], request: Mapping[str, Any]) -> dict[str, Any]:
-    """The stream proxy prices the usage found or estimated here."""
-    if not chunks:
-        return {}
-    attributes = stream_response_attributes(chunks)
-    if semconv.LLM_USAGE_PROMPT_TOKENS in attributes:
-        return attributes
-    return attributes | _estimated_usage(request, stream_text(chunks))
-
-
-_COMPLETION_STREAM = StreamShape(has_delta, _completion_stream, stream_output_messages)
+_COMPLETION_STREAM = StreamShape(has_delta, stream_response_attributes, stream_text, stream_output_messages)
 
 
 def _chat_request(request: Mapping[str, Any]) -> dict[str, Any]:
@@ -117,15 +123,12 @@ def _prompt_request(request: Mapping[str, Any]) -> dict[str, Any]:
     return prompt_attributes(request.get("prompt"))
 
 
-def _responses_stream(events: Sequence[Any], request: Mapping[str, Any]) -> dict[str, Any]:
-    return responses_stream_attributes(events)
-
-
 CHAT = Operation(
     semconv.CHAT,
     ("model", "messages"),
     _chat_request,
-    _completion_response,
+    response_attributes,
+    response_text,
     _chat_input,
     output_messages,
     _COMPLETION_STREAM,
@@ -134,45 +137,44 @@ TEXT_COMPLETION = Operation(
     semconv.TEXT_COMPLETION,
     ("prompt", "model"),
     _prompt_request,
-    _completion_response,
+    response_attributes,
+    response_text,
     stream=_COMPLETION_STREAM,
 )
 EMBEDDINGS = Operation(
     semconv.EMBEDDINGS,
     ("model", "input"),
     embedding_request_attributes,
-    _priced(embedding_response_attributes),
+    embedding_response_attributes,
 )
 IMAGE_GENERATION = Operation(
     semconv.IMAGE_GENERATION,
     ("prompt", "model"),
     image_request_attributes,
-    _priced(image_response_attributes),
+    image_response_attributes,
 )
 MODERATION = Operation(
-    semconv.MODERATION, ("input", "model"), lambda request: {}, _priced(moderation_response_attributes)
+    semconv.MODERATION, ("input", "model"), lambda request: {}, moderation_response_attributes
 )
 TRANSCRIPTION = Operation(
     semconv.TRANSCRIPTION,
     ("model", "file"),
     transcription_request_attributes,
-    _priced(transcription_response_attributes),
+    transcription_response_attributes,
 )
-SPEECH = Operation(
-    semconv.SPEECH, ("model", "input"), speech_request_attributes, _priced(speech_response_attributes)
-)
+SPEECH = Operation(semconv.SPEECH, ("model", "input"), speech_request_attributes, speech_response_attributes)
 RERANK = Operation(
     semconv.RERANK,
     ("model", "query", "documents"),
     rerank_request_attributes,
-    _priced(rerank_response_attributes),
+    rerank_response_attributes,
 )
 RESPONSES = Operation(
     semconv.RESPONSES,
     ("input", "model"),
     responses_request_attributes,
-    _priced(responses_response_attributes),
-    stream=StreamShape(is_output_event, _responses_stream),
+    responses_response_attributes,
+    stream=StreamShape(is_output_event, responses_stream_attributes),
 )
 
 # Attribute of the `litellm` package (and LiteLLM's `call_type` for it) -> its operation.

@@ -1,6 +1,6 @@
 """Every attribute name this package emits, and how `llm.*` maps onto `gen_ai.*`.
 
-The `llm.*` names are ours (see SPEC.md); the `gen_ai.*` names come from the pinned
+The `llm.*` names are ours (see docs/telemetry.md); the `gen_ai.*` names come from the pinned
 `opentelemetry-semantic-conventions` release, never typed by hand.
 """
 
@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
 from opentelemetry.semconv.attributes import error_attributes, server_attributes
 
-# Operations (SPEC "Operations covered"), the `llm.operation` values and span name prefixes.
+from .config import Semconv
+
+# Operations (docs/telemetry.md "Operations"), the `llm.operation` values and span name prefixes.
 _OPERATIONS = gen_ai.GenAiOperationNameValues
 CHAT = _OPERATIONS.CHAT.value
 TEXT_COMPLETION = _OPERATIONS.TEXT_COMPLETION.value
@@ -205,18 +207,37 @@ def gen_ai_attributes(attributes: Mapping[str, Any]) -> dict[str, Any]:
     return derived
 
 
-@functools.lru_cache(maxsize=256)
-def server_attributes_of(api_base: str) -> Mapping[str, Any]:
-    """`server.address` and `server.port` of a URL (the port implied by the scheme when absent).
-    Remembered, as `safe_url`: callers must not change the mapping returned."""
-    try:
-        parts = urlsplit(api_base)
-        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
-    except ValueError:
-        return {}
+def server_attributes_of(api_base: str) -> dict[str, Any]:
+    """`server.address` and `server.port` of a URL (the port implied by the scheme when absent)."""
+    host, port = _server_of(api_base)
     found: dict[str, Any] = {}
-    if parts.hostname:
-        found[SERVER_ADDRESS] = parts.hostname
+    if host:
+        found[SERVER_ADDRESS] = host
     if port:
         found[SERVER_PORT] = port
     return found
+
+
+@functools.lru_cache(maxsize=256)
+def _server_of(api_base: str) -> tuple[str | None, int | None]:
+    """Remembered: an application calls a handful of endpoints, and parsing one costs microseconds."""
+    try:
+        parts = urlsplit(api_base)
+        return parts.hostname, parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    except ValueError:
+        return None, None
+
+
+def in_families(attributes: Mapping[str, Any], families: Semconv) -> dict[str, Any]:
+    """The attributes of the families a span carries: the `llm.*` ones, their `gen_ai.*` twins, or both."""
+    if families is Semconv.BOTH:
+        return {**attributes, **gen_ai_attributes(attributes)}
+    selected = {
+        name: value
+        for name, value in attributes.items()
+        if (families.llm or not name.startswith("llm."))
+        and (families.gen_ai or not name.startswith("gen_ai."))
+    }
+    if families.gen_ai:
+        selected.update(gen_ai_attributes(attributes))
+    return selected

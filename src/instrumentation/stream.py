@@ -9,17 +9,17 @@ stream is garbage-collected unconsumed.
 
 from __future__ import annotations
 
-import time
 import weakref
+from time import perf_counter_ns
 from typing import Any
 
 import wrapt
 
-from . import semconv
-from .attributes.content import Message
-from .attributes.cost import priced_attributes
-from .call import LLMCall, StreamShape
-from .safety import report_internal_error
+from .attributes.fields import as_name
+from .call import LLMCall
+from .internal_errors import report_internal_error
+from .operations import StreamShape
+from .outcome import Timing
 
 
 class StreamState:
@@ -30,77 +30,50 @@ class StreamState:
         "chunks",
         "ended",
         "first_chunk_at",
-        "first_token_at",
+        "first_output_at",
         "last_chunk_at",
-        "provider",
+        "served_by",
         "shape",
     )
 
-    def __init__(self, call: LLMCall, shape: StreamShape, provider: str | None) -> None:
+    def __init__(self, call: LLMCall, shape: StreamShape, served_by: str | None) -> None:
         self.call = call
         self.shape = shape
-        self.provider = provider
+        self.served_by = served_by
         self.chunks: list[Any] = []
-        self.first_token_at: float | None = None
-        self.first_chunk_at: float | None = None
-        self.last_chunk_at: float | None = None
+        self.first_output_at: int | None = None
+        self.first_chunk_at: int | None = None
+        self.last_chunk_at: int | None = None
         self.ended = False
 
     def on_chunk(self, chunk: Any) -> None:
+        """Per chunk: a timestamp and a reference, nothing else."""
         if self.ended:  # Chunks read after the span ended (e.g. after a cancellation) are not kept.
             return
-        now = time.perf_counter()
+        now = perf_counter_ns()
         if self.first_chunk_at is None:
             self.first_chunk_at = now
-        if self.first_token_at is None and self.shape.first_output(chunk):
-            self.first_token_at = now
+        if self.first_output_at is None and self.shape.first_output(chunk):
+            self.first_output_at = now
         self.last_chunk_at = now
         self.chunks.append(chunk)
 
-    def finish(self, completed: bool, error: BaseException | None = None) -> None:
+    def on_end(self, completed: bool, error: BaseException | None = None) -> None:
         """End the span once, with everything the chunks tell."""
         if self.ended:
             return
         self.ended = True
-        attributes: dict[str, Any] = {}
-        output: list[Message] = []
-        try:
-            attributes = self._attributes(completed)
-            if self.shape.output_messages and self.call.captures_content and self.call.span.is_recording():
-                output = self.shape.output_messages(self.chunks)
-        except Exception:
-            report_internal_error("aggregating a stream")
-        if error is None:
-            self.call.complete(attributes, output)
-        else:
-            self.call.fail(error, attributes)
-        self.chunks = []
-
-    def _attributes(self, completed: bool) -> dict[str, Any]:
-        attributes: dict[str, Any] = {
-            semconv.LLM_RESPONSE_IS_STREAMING: True,
-            semconv.LLM_RESPONSE_STREAM_COMPLETED: completed,
-            semconv.LLM_RESPONSE_CHUNK_COUNT: len(self.chunks),
-        }
-        if self.first_token_at is not None:
-            attributes[semconv.LLM_RESPONSE_TIME_TO_FIRST_TOKEN] = self.first_token_at - self.call.started
-        generation_time = None
-        if self.first_chunk_at is not None and self.last_chunk_at is not None:
-            duration = self.last_chunk_at - self.first_chunk_at
-            attributes[semconv.LLM_RESPONSE_STREAM_DURATION] = duration
-            if duration > 0:
-                attributes[semconv.LLM_RESPONSE_CHUNKS_PER_SECOND] = len(self.chunks) / duration
-            generation_time = self.last_chunk_at - (self.first_token_at or self.first_chunk_at)
-        attributes |= self.shape.response(self.chunks, self.call.kwargs)
-        if self.call.provider is None and self.provider:
-            attributes[semconv.LLM_PROVIDER] = self.provider
-        attributes |= priced_attributes(
-            self.call.kwargs.get("model"), self.call.provider or self.provider, attributes
+        chunks, self.chunks = self.chunks, []
+        timing = Timing(
+            self.call.started,
+            perf_counter_ns(),
+            first_chunk=self.first_chunk_at,
+            first_output=self.first_output_at,
+            last_chunk=self.last_chunk_at,
+            chunk_count=len(chunks),
+            stream_completed=completed,
         )
-        completion = attributes.get(semconv.LLM_USAGE_COMPLETION_TOKENS)
-        if completion and generation_time:
-            attributes[semconv.LLM_RESPONSE_TOKENS_PER_SECOND] = completion / generation_time
-        return attributes
+        self.call.finish(lambda: self.shape.read(chunks, self.served_by), timing, error)
 
 
 class StreamWrapper(wrapt.ObjectProxy):
@@ -108,11 +81,10 @@ class StreamWrapper(wrapt.ObjectProxy):
 
     def __init__(self, stream: Any, call: LLMCall, shape: StreamShape) -> None:
         super().__init__(stream)
-        provider = getattr(stream, "custom_llm_provider", None)
-        state = StreamState(call, shape, provider if isinstance(provider, str) else None)
+        state = StreamState(call, shape, as_name(getattr(stream, "custom_llm_provider", None)))
         self._self_state = state
         # Ends the span of a stream dropped unconsumed; holds the state, never the proxy.
-        self._self_finalizer = weakref.finalize(self, state.finish, False)
+        self._self_finalizer = weakref.finalize(self, state.on_end, False)
 
     # Iteration must go through the proxy: the stream's own __iter__ returns itself.
     def __iter__(self) -> StreamWrapper:
@@ -193,4 +165,4 @@ class StreamWrapper(wrapt.ObjectProxy):
 
     def _self_end(self, completed: bool, error: BaseException | None = None) -> None:
         self._self_finalizer.detach()
-        self._self_state.finish(completed, error)
+        self._self_state.on_end(completed, error)

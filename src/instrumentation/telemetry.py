@@ -1,17 +1,38 @@
-"""What the wrappers share: the tracer and the settings, and how attributes reach a span."""
+"""What every call records into: the tracer, the metrics, and the settings decided once."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from opentelemetry.trace import Span, Tracer
 
 from . import semconv
 from .attributes.content import Message, serialized
-from .config import Semconv, Settings
+from .config import Settings
 from .metrics import Metrics
+
+
+@dataclass(frozen=True)
+class ContentPolicy:
+    """Whether and where captured content goes, decided once from the settings."""
+
+    on_span: bool
+    as_event: bool
+    max_length: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> ContentPolicy:
+        capture = settings.capture_content
+        return cls(capture.on_span, capture.as_event, settings.max_content_length)
+
+    @property
+    def captures(self) -> bool:
+        return self.on_span or self.as_event
+
+    def serialized(self, messages: list[Message]) -> str:
+        return serialized(messages, self.max_length)
 
 
 @dataclass(frozen=True)
@@ -19,24 +40,14 @@ class Telemetry:
     tracer: Tracer
     settings: Settings
     metrics: Metrics
+    content: ContentPolicy = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "content", ContentPolicy.of(self.settings))
 
     def span_attributes(self, attributes: Mapping[str, Any]) -> dict[str, Any]:
-        """The `llm.*` attributes, their `gen_ai.*` twins, or both, as configured."""
-        family = self.settings.semconv
-        if family is Semconv.BOTH:
-            return {**attributes, **semconv.gen_ai_attributes(attributes)}
-        selected = {
-            name: value
-            for name, value in attributes.items()
-            if (family.llm or not name.startswith("llm."))
-            and (family.gen_ai or not name.startswith("gen_ai."))
-        }
-        if family.gen_ai:
-            selected.update(semconv.gen_ai_attributes(attributes))
-        return selected
-
-    def serialized(self, messages: list[Message]) -> str:
-        return serialized(messages, self.settings.max_content_length)
+        """The attributes as the span carries them: in the configured families."""
+        return semconv.in_families(attributes, self.settings.semconv)
 
     def set_attributes(self, span: Span, attributes: Mapping[str, Any]) -> None:
         if attributes:

@@ -13,9 +13,10 @@ from typing import Any
 from opentelemetry import context, trace
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
-from .call import LLMCall, Operation
-from .registry import CALLS
-from .safety import report_internal_error
+from .call import LLMCall
+from .claims import CALLS
+from .internal_errors import report_internal_error
+from .operations import Operation
 from .stream import StreamWrapper
 from .telemetry import Telemetry
 
@@ -86,14 +87,14 @@ def _outcome(call: LLMCall, result: Any) -> Any:
         shape = call.operation.stream
         if (
             shape
-            and call.kwargs.get("stream")
+            and call.request.get("stream")
             and (hasattr(result, "__next__") or hasattr(result, "__anext__"))
         ):
             return StreamWrapper(result, call, shape)
         call.succeed(result)
     except Exception:
         report_internal_error("handling a result")
-        call.complete({})
+        call.finish(None, call.timing())
     return result
 
 

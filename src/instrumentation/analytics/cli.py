@@ -288,7 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"llm-usage: error: {message}", file=sys.stderr)
         return 2
     except Exception as error:  # A store that failed while being read: still one line, no traceback.
-        from ..store.errors import brief
+        from ..store.messages import brief
 
         print(f"llm-usage: error: {brief(error)}", file=sys.stderr)
         return 2

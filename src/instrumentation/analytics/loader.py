@@ -78,7 +78,7 @@ class Loader:
     def _open_sql(self, text: str) -> None:
         import sqlalchemy as sa
 
-        from ..store.errors import brief
+        from ..store.messages import brief
         from ..store.sql import sql_url
 
         try:

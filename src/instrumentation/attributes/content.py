@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Mapping
 from typing import Any
 
 from .common import safe_url
@@ -155,8 +154,3 @@ def _tool_call_part(call: Any) -> dict[str, Any]:
         "name": field(function, "name"),
         "arguments": arguments,
     }
-
-
-def content_attributes(names: Mapping[str, list[Message]], max_length: int) -> dict[str, str]:
-    """Attribute name -> serialized messages, for the non-empty ones."""
-    return {name: serialized(messages, max_length) for name, messages in names.items() if messages}

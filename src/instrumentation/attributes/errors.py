@@ -1,4 +1,4 @@
-"""Error attributes and the category vocabulary of SPEC "Errors".
+"""Error attributes and the category vocabulary of docs/telemetry.md.
 
 Categories come from the exception's class hierarchy (LiteLLM's, OpenAI's, httpx's and the
 builtins, matched by class name along the MRO so nothing has to be imported) and from the
@@ -83,7 +83,7 @@ _STATUSES = {
 def error_attributes(
     error: BaseException, provider: str | None, secrets: tuple[str, ...] = ()
 ) -> dict[str, Any]:
-    """Everything SPEC "Errors" asks for, with any known secret blanked out of the message."""
+    """Every error attribute of docs/telemetry.md, with any known secret blanked out of the message."""
     error_class = type(error)
     attributes: dict[str, Any] = {
         semconv.LLM_ERROR_TYPE: error_class.__name__,
@@ -101,7 +101,7 @@ def error_attributes(
 
 
 def error_category(error: BaseException) -> str:
-    """The SPEC category: a transport failure anywhere in the chain wins (LiteLLM reports a
+    """The category: a transport failure anywhere in the chain wins (LiteLLM reports a
     refused connection as a 500), then the provider's error code, the class, the status."""
     transport = _transport_category(error)
     if transport:

@@ -2,48 +2,20 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 
 def field(obj: Any, name: str) -> Any:
-    """`obj.name` or `obj[name]`, None when neither exists.
-
-    LiteLLM's response objects are pydantic models keeping many fields as "extras", where
-    attribute access costs about a microsecond and a miss several: read their dicts directly.
-    """
-    if obj is None:
-        return None
+    """`obj.name` or `obj[name]`, None when neither exists."""
     if isinstance(obj, dict):
         return obj.get(name)
-    values = getattr(obj, "__dict__", None)
-    if values is not None and name in values:
-        return values[name]
-    extra = getattr(obj, "__pydantic_extra__", None)
-    if extra is not None:
-        if name in extra:
-            return extra[name]
-        if not _class_has(type(obj), name):  # Neither field, extra nor property: missing.
-            return None
     return getattr(obj, name, None)
 
 
-@functools.lru_cache(maxsize=4096)
-def _class_has(cls: type, name: str) -> bool:
-    """Class attribute lookups, remembered: pydantic's metaclass answers a miss slowly."""
-    return hasattr(cls, name)
-
-
 def hidden_params(response: Any) -> dict[str, Any]:
-    """LiteLLM's `_hidden_params` of a response, always a dict.
-
-    On LiteLLM's pydantic responses it is a private attribute, which `getattr` finds only after
-    a failed normal lookup (~2 µs): read pydantic's private dict first.
-    """
-    private = getattr(response, "__pydantic_private__", None)
-    params = private.get("_hidden_params") if isinstance(private, dict) else None
-    if params is None:
-        params = getattr(response, "_hidden_params", None)
+    """LiteLLM's `_hidden_params` of a response (its documented home of `response_cost` and
+    `custom_llm_provider`), always a dict."""
+    params = getattr(response, "_hidden_params", None)
     return params if isinstance(params, dict) else {}
 
 
@@ -56,3 +28,15 @@ def as_int(value: Any) -> int | None:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return None
+
+
+def as_number(value: Any) -> float | None:
+    """A float for a number, None for anything else (bool included)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def as_name(value: Any) -> str | None:
+    """A non-empty string, else None."""
+    return value if isinstance(value, str) and value else None

@@ -44,22 +44,3 @@ def usage_attributes(usage: Any) -> dict[str, Any]:
 def _count(usage: Any, name: str, alias: str) -> int | None:
     count = as_int(field(usage, name))
     return count if count is not None else as_int(field(usage, alias))
-
-
-def estimated_usage_attributes(model: Any, messages: Any, completion_text: str) -> dict[str, Any]:
-    """Token counts by LiteLLM's tokenizer, for a provider that reported none; marked estimated."""
-    from litellm import token_counter
-
-    if not isinstance(model, str) or not isinstance(messages, (list, tuple)):
-        return {}
-    try:
-        prompt = token_counter(model=model, messages=list(messages))
-        completion = token_counter(model=model, text=completion_text, count_response_tokens=True)
-    except Exception:  # The tokenizer may not know the model or the message shape.
-        return {}
-    return {
-        semconv.LLM_USAGE_PROMPT_TOKENS: prompt,
-        semconv.LLM_USAGE_COMPLETION_TOKENS: completion,
-        semconv.LLM_USAGE_TOTAL_TOKENS: prompt + completion,
-        semconv.LLM_USAGE_ESTIMATED: True,
-    }

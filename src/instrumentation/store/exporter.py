@@ -24,8 +24,8 @@ from typing import Any
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
-from .errors import brief
 from .jsonl import PartialWrite
+from .messages import brief
 from .rows import is_gen_ai_span, is_llm_span, span_to_row
 from .schema import StoreVersionError
 from .urls import Store, open_store

@@ -1,4 +1,4 @@
-"""A finished LLM span -> one stored row (SPEC "Stored rows").
+"""A finished LLM span -> one stored row (docs/telemetry.md, "Stored rows").
 
 Only spans carrying `llm.operation` are LLM spans; every other span is ignored. A value the span
 does not carry is None (NULL), never 0. A value of the wrong type for its column (a manual call

@@ -27,8 +27,8 @@ try:
 except ImportError as error:  # pragma: no cover - exercised only without the extra installed
     raise ImportError("SQL stores need SQLAlchemy: pip install 'litellm-instrumentation[store]'") from error
 
-from .errors import brief
 from .files import check_creatable
+from .messages import brief
 from .schema import COLUMNS, SCHEMA_VERSION, TABLE, VERSION_TABLE, Column, StoreVersionError, columns_of
 
 logger = logging.getLogger(__name__)

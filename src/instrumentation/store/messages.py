@@ -1,4 +1,4 @@
-"""How a store's failure is told in one line."""
+"""Messages about a store: its failures told in one line."""
 
 from __future__ import annotations
 

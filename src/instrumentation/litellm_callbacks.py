@@ -1,4 +1,5 @@
-"""The one place that touches LiteLLM's private internals: what the name "agentops" means.
+"""Our handler in LiteLLM's callback lists, and the name "agentops" resolved to it:
+the one place that touches LiteLLM's private internals.
 
 LiteLLM has no public registry for callback names. It resolves each string in
 `litellm.success_callback`, `failure_callback` and `callbacks` on every call, through the

@@ -1,4 +1,5 @@
-"""Which LiteLLM calls already have a span, by `litellm_call_id`: how wrappers and callback agree.
+"""Which LiteLLM calls already have a span, by `litellm_call_id`: how the wrappers and the callback
+agree on one span per call.
 
 The current span cannot tell (sync success callbacks run on a logging thread after the
 wrapper's span ended), the call id can: LiteLLM hands it to every hook. A claim stays until
@@ -9,6 +10,7 @@ ids of calls whose callback never comes (abandoned streams) cannot pile up.
 from __future__ import annotations
 
 import threading
+import uuid
 from collections import OrderedDict
 from typing import Any
 
@@ -40,7 +42,7 @@ class BoundedMap:
         return len(self._entries)
 
 
-class CallRegistry:
+class CallClaims:
     """Call ids whose span is someone else's business, and callers' contexts for the others."""
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
@@ -51,5 +53,10 @@ class CallRegistry:
 
 
 # Call ids are process-wide, and so is what LiteLLM's logging threads may still deliver after
-# an uninstrument/instrument cycle: one registry for the process.
-CALLS = CallRegistry()
+# an uninstrument/instrument cycle: one ledger for the process.
+CALLS = CallClaims()
+
+
+def new_call_id() -> str:
+    """An id for a call the caller gave none, of the form LiteLLM's own ids have (a UUID 4)."""
+    return str(uuid.uuid4())
