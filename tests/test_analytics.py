@@ -16,11 +16,11 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExportResult
 
 from instrumentation import llm_context
 from instrumentation.analytics import UsageAnalyzer, UsageStats
-from instrumentation.store import StoreSpanExporter, open_store
+from instrumentation.store import StoreSpanExporter
 
 from .conftest import MODEL
 from .openai_server import Scripted, error_body
-from .test_store_support import START_NS, llm_span
+from .test_store_support import START_NS, llm_span, stored_rows
 
 HI = [{"role": "user", "content": "hi"}]
 DAY_NS = 86_400 * 10**9
@@ -89,11 +89,7 @@ def export(url: str, spans: list[Any]) -> None:
 
 
 def stored(url: str) -> list[dict[str, Any]]:
-    store = open_store(url)
-    try:
-        return store.read()
-    finally:
-        store.close()
+    return stored_rows(url)
 
 
 def instrumented_calls(url: str, tracer_provider, openai_server, call_args) -> None:

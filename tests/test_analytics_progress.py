@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from instrumentation.analytics import UsageAnalyzer, sqlite_reader
+from instrumentation.analytics import UsageAnalyzer
 from instrumentation.analytics.cli import main
 from instrumentation.analytics.progress import ERASE
+from instrumentation.store import sqlite_reader
 
 from .test_analytics import export, generated_spans
 from .test_analytics_reading import damaged_jsonl

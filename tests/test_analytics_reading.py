@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from instrumentation.analytics import UsageAnalyzer, jsonl_reader, sqlite_reader
+from instrumentation.analytics import UsageAnalyzer
+from instrumentation.store import jsonl_reader, sqlite_reader
 
 from .test_analytics import FILTERS, check_stats, export, filled, generated_spans, stored  # noqa: F401 (a fixture)
 from .test_store_schema import V1_ROW, make_v1_store
@@ -177,12 +178,11 @@ def test_jsonl_with_torn_and_foreign_lines(tmp_path, monkeypatch, caplog, range_
     analyzer = UsageAnalyzer(url, progress=lambda *event: heard.append(event))
     with caplog.at_level(logging.WARNING, logger=jsonl_reader.__name__):
         stats = analyzer.get_stats()
-    rows = stored(
-        url
-    )  # The store's own reader (it ends an unfinished last line, as a writer opening it does).
+    warnings = [record.getMessage() for record in caplog.records]
+    rows = stored(url)
     assert len(rows) == 120
     check_stats(stats, rows)
-    assert [record.getMessage() for record in caplog.records] == [
+    assert warnings == [
         f"{path}: skipped 4 lines that are not a whole JSON row (a writer killed mid-line leaves one)"
     ]
     reading = f"reading jsonl://{path}"
@@ -213,7 +213,8 @@ def test_a_jsonl_value_of_the_wrong_type_is_null(tmp_path):
     odd = {"id": "odd", "timestamp": "2023-11-20T00:00:00.000000Z", "input_tokens": "many", "cost_usd": 2}
     with open(path, "a") as file:
         file.write(json.dumps(odd) + "\n")
-    rows = stored(f"jsonl://{path}")[:10]
+    rows = [row for row in stored(f"jsonl://{path}") if row["id"] != "odd"]
+    assert len(rows) == 10
     stats = UsageAnalyzer(str(path)).get_stats()
     assert stats.total_calls == 11
     assert stats.total_input_tokens == sum(row["input_tokens"] or 0 for row in rows)

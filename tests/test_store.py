@@ -18,22 +18,14 @@ from instrumentation.store.sql import SqlStore
 
 from .conftest import MODEL, llm_spans
 from .openai_server import Scripted, error_body
-from .test_store_support import START_NS, chat_attributes, llm_span
+from .test_store_support import START_NS, chat_attributes, llm_span, stored_rows
 
 HI = [{"role": "user", "content": "hi"}]
 INJECTION = "x'); DROP TABLE llm_calls; --"
 
 
 def stored(url: str) -> list[dict[str, Any]]:
-    store = open_store(url)
-    try:
-        rows = store.read()
-    finally:
-        store.close()
-    for row in rows:
-        version = row.pop("schema_version", SCHEMA_VERSION)  # JSONL rows carry it.
-        assert version == SCHEMA_VERSION
-    return rows
+    return stored_rows(url)
 
 
 def row_of(url: str) -> dict[str, Any]:
@@ -306,8 +298,10 @@ def test_other_databases_skip_rows_already_there_by_looking_them_up(tmp_path):
     rows = [span_to_row(llm_span(chat_attributes())) for _ in range(3)]
     store.write(rows[:2])
     store.write(rows)  # A retried batch, plus one new row.
-    assert sorted(row["id"] for row in store.read()) == sorted(row["id"] for row in rows)
     store.close()
+    assert [row["id"] for row in stored_rows(f"sqlite:///{tmp_path}/generic.db")] == sorted(
+        row["id"] for row in rows
+    )
 
 
 def test_default_url_is_llm_usage_db_here(tmp_path, monkeypatch):

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from opentelemetry.sdk.trace.export import SpanExportResult
 
-from instrumentation.store import StoreSpanExporter, open_store
+from instrumentation.store import StoreSpanExporter
 
-from .test_store_support import chat_attributes, llm_span
+from .test_store_support import chat_attributes, llm_span, stored_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,11 +31,7 @@ def writer(url: str, tag: str, *options: str) -> subprocess.Popen:
 
 
 def sessions_of(url: str) -> Counter:
-    store = open_store(url)
-    try:
-        return Counter(row["session_id"] for row in store.read())
-    finally:
-        store.close()
+    return Counter(row["session_id"] for row in stored_rows(url))
 
 
 # -- several processes ---------------------------------------------------------------------------

@@ -8,20 +8,16 @@ import pytest
 import sqlalchemy as sa
 from opentelemetry.sdk.trace.export import SpanExportResult
 
-from instrumentation.store import StoreSpanExporter, StoreVersionError, migrate, open_store
+from instrumentation.store import StoreSpanExporter, StoreVersionError, migrate
 
 from .test_store_schema import check_migrated_v1_store, make_v1_store
-from .test_store_support import START_NS, chat_attributes, llm_span
+from .test_store_support import START_NS, chat_attributes, llm_span, stored_rows
 
 INJECTION = "x'); DROP TABLE llm_calls; --"
 
 
 def read(url: str) -> list[dict]:
-    store = open_store(url)
-    try:
-        return sorted((row for row in store.read()), key=lambda row: row["id"])
-    finally:
-        store.close()
+    return sorted(stored_rows(url), key=lambda row: row["id"])
 
 
 def sample_spans() -> list:

@@ -10,10 +10,10 @@ import pytest
 import sqlalchemy as sa
 from opentelemetry.sdk.trace.export import SpanExportResult
 
-from instrumentation.store import SCHEMA_VERSION, StoreSpanExporter, StoreVersionError, migrate, open_store
+from instrumentation.store import SCHEMA_VERSION, StoreSpanExporter, StoreVersionError, migrate
 from instrumentation.store.sql import build_tables
 
-from .test_store_support import chat_attributes, llm_span
+from .test_store_support import chat_attributes, llm_span, stored_rows
 
 V1_ROW = {
     "id": "0" * 48,
@@ -75,9 +75,7 @@ def check_migrated_v1_store(url: str) -> None:
     )
     assert exporter.export([span]) is SpanExportResult.SUCCESS
     exporter.shutdown()
-    store = open_store(url)
-    old, new = store.read()
-    store.close()
+    old, new = stored_rows(url)
     assert {name: old[name] for name in V1_ROW} == V1_ROW  # The old row is intact ...
     assert (old["time_to_first_token_ms"], old["extras"]) == (None, None)  # ... its new columns NULL.
     assert new["time_to_first_token_ms"] == 500.0
@@ -154,7 +152,7 @@ def test_a_jsonl_file_of_older_rows_is_appended_to(tmp_path):
     exporter = StoreSpanExporter(f"jsonl://{path}")
     assert exporter.export([llm_span(chat_attributes())]) is SpanExportResult.SUCCESS
     exporter.shutdown()
-    store = open_store(f"jsonl://{path}")
-    old, new = store.read()
-    assert (old["schema_version"], old["model"], old["extras"]) == (1, "gpt-4", None)
+    old, new = (json.loads(line) for line in path.read_text().splitlines())  # Each row keeps its version.
+    assert (old["schema_version"], old["model"]) == (1, "gpt-4")
     assert new["schema_version"] == SCHEMA_VERSION
+    assert [row["model"] for row in stored_rows(f"jsonl://{path}")] == ["gpt-4", "gpt-4o-mini"]

@@ -12,10 +12,19 @@ from typing import Any
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.trace import Status, StatusCode
 
-from instrumentation.store import StoreSpanExporter
+from instrumentation.store import StoreReader, StoreSpanExporter
 
 START_NS = 1_700_000_000_123_456_789  # 2023-11-14T22:13:20.123456789Z
 _TRACER = TracerProvider().get_tracer("store-tests")
+
+
+def stored_rows(url: str) -> list[dict[str, Any]]:
+    """Every row of the store, oldest first, through the store's read API."""
+    reader = StoreReader(url)
+    try:
+        return reader.rows()
+    finally:
+        reader.close()
 
 
 def llm_span(

@@ -28,8 +28,9 @@ from typing import Any
 
 import polars as pl
 
+from ..store.reading import FRAME_SCHEMA, StoreReader
 from .filters import UsageFilter
-from .loader import SCHEMA, STATS_COLUMNS, Loader, with_day, with_time
+from .frames import STATS_COLUMNS, with_day, with_time
 from .progress import Progress, no_progress
 
 NONE_KEY = "(none)"  # The breakdown key of calls without that value (no user, no session...).
@@ -168,18 +169,18 @@ class UsageAnalyzer:
         **filters: Any,
     ) -> None:
         self.filter = UsageFilter.of(**filters)
-        self._loader = Loader(store_url)
+        self._reader = StoreReader(store_url)
         self._progress = progress or no_progress
-        self.description = self._loader.description
+        self.description = self._reader.description
 
     def _rows(self, filters: dict[str, Any], columns: tuple[str, ...] = STATS_COLUMNS) -> pl.DataFrame:
-        frame = self._loader.load(self.filter.merged(**filters), columns, self._progress)
+        frame = self._reader.frame(self.filter.merged(**filters).row_query(), columns, self._progress)
         self._progress("computing", None, None)
         return frame
 
     def to_polars(self, **filters: Any) -> pl.DataFrame:
         """The matching rows, every column, plus `time` (the start as a UTC datetime), oldest first."""
-        return with_time(self._rows(filters, tuple(SCHEMA))).sort("time", "id")
+        return with_time(self._rows(filters, tuple(FRAME_SCHEMA))).sort("time", "id")
 
     def get_stats(self, **filters: Any) -> UsageStats:
         return compute_stats(self._rows(filters))

@@ -279,7 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     shown = live if options.progress is None else options.progress
     progress = StderrProgress(sys.stderr, live=live) if shown else None
     warnings = StderrWarnings(sys.stderr, progress)
-    logger = logging.getLogger(__package__)
+    logger = logging.getLogger("instrumentation.store")  # Its readers warn of lines they skip.
     logger.addHandler(warnings)
     try:
         return run(options, sys.stdout, progress)

@@ -1,4 +1,4 @@
-"""What rows a question is about: `UsageFilter`, checked once, applied in SQL (bound parameters) or in Polars.
+"""What rows a question is about: `UsageFilter`, checked once, handed to the store's reader as a `RowQuery`.
 
 Dates: `start` and `end` take ISO dates (`2024-05-01`) or datetimes (`2024-05-01T12:00`, with or
 without an offset; without one, UTC). `end` as a date includes that whole day. `last_days=N` keeps
@@ -11,6 +11,8 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
+
+from ..store.reading import RowQuery
 
 # Filter field -> the store column it compares with equality.
 EQUALITY_COLUMNS = {
@@ -25,7 +27,6 @@ EQUALITY_COLUMNS = {
     "agent": "agent",
     "workspace": "workspace",
 }
-TAG_PREFIX = "llm.context.tags."
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,12 +90,23 @@ class UsageFilter:
             raise ValueError(f"end {self.end!s} is before start {self.start!s}")
         return since, until
 
-    def equalities(self) -> dict[str, str]:
-        return {
+    def row_query(self) -> RowQuery:
+        """The rows this filter keeps, as the store's reader reads them."""
+        since, until = self.time_range()
+        equal = {
             column: getattr(self, name)
             for name, column in EQUALITY_COLUMNS.items()
             if getattr(self, name) is not None
         }
+        bounds = [
+            ("total_tokens", ">=", self.min_tokens),
+            ("total_tokens", "<=", self.max_tokens),
+            ("latency_ms", ">=", self.min_latency_ms),
+            ("latency_ms", "<=", self.max_latency_ms),
+        ]
+        return RowQuery(
+            since, until, equal, tuple(bound for bound in bounds if bound[2] is not None), self.tags
+        )
 
 
 def parse_when(value: str | date | datetime | None, name: str, *, end: bool) -> datetime | None:
@@ -121,8 +133,3 @@ def parse_when(value: str | date | datetime | None, name: str, *, end: bool) -> 
     if moment.tzinfo is None:
         return moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc)
-
-
-def iso(moment: datetime) -> str:
-    """As the store writes timestamps: `2024-05-01T12:00:00.000000Z`."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -1,7 +1,7 @@
 """Progress while a store is read: the callbacks' shapes, and what `llm-usage` shows on stderr.
 
 `UsageAnalyzer(..., progress=callback)` calls `callback(stage, rows read so far or None, fraction read
-or None)`; the readers report each part they read as `done(rows read so far, fraction read)`.
+or None)`: a `store.reading.Progress`, which the store's readers call as they read.
 
 `StderrProgress` is the command line's: on a terminal one line is rewritten in place, and erased when
 done so that the result (on stdout) starts on a clean line; elsewhere (`--progress` into a log) each new
@@ -13,16 +13,13 @@ lines of their own.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import TextIO
 
-Progress = Callable[[str, int | None, float | None], None]
-PartDone = Callable[[int, float], None]
+from ..store.reading import Progress, no_progress
+
+__all__ = ["ERASE", "Progress", "StderrProgress", "StderrWarnings", "no_progress"]
+
 ERASE = "\r\x1b[K"  # Back to the start of the line, and clear it.
-
-
-def no_progress(stage: str, rows: int | None = None, fraction: float | None = None) -> None:
-    """The progress callback of whoever does not watch."""
 
 
 class StderrProgress:

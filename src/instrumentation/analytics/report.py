@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 
 from .analyzer import NONE_KEY, UsageAnalyzer, compute_stats
-from .loader import with_day
+from .frames import with_day
 
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7")
 WIDTH, HEIGHT, PAD = 720, 240, 48

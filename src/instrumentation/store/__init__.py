@@ -27,22 +27,38 @@ in place on opening (or with `migrate(url)`), a newer one is refused with StoreV
 
 Row columns and where they come from: `schema.COLUMNS` and `rows.span_to_row`. Failure handling:
 `exporter` (retries with back-off, a bounded retry buffer, every lost row counted in a log error).
+Reading: `StoreReader(url).frame(RowQuery(...))` (a Polars DataFrame) or `.rows()`; `llm-usage` and
+`instrumentation.analytics` read through it.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from .exporter import StoreSpanExporter
+from .opening import migrate, open_store
 from .rows import span_to_row
 from .schema import COLUMN_NAMES, SCHEMA_VERSION, StoreVersionError
-from .urls import DEFAULT_URL, migrate, open_store
+from .urls import DEFAULT_URL
 
 __all__ = [
     "COLUMN_NAMES",
     "DEFAULT_URL",
     "SCHEMA_VERSION",
+    "RowQuery",
+    "StoreReader",
     "StoreSpanExporter",
     "StoreVersionError",
     "migrate",
     "open_store",
     "span_to_row",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The read API on first use: it needs Polars, which writing does not."""
+    if name in ("StoreReader", "RowQuery"):
+        from . import reading
+
+        return getattr(reading, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

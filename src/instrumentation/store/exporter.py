@@ -26,9 +26,9 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from .jsonl import PartialWrite
 from .messages import brief
+from .opening import Store, open_store
 from .rows import is_gen_ai_span, is_llm_span, span_to_row
 from .schema import StoreVersionError
-from .urls import Store, open_store
 
 logger = logging.getLogger(__name__)
 

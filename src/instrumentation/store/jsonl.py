@@ -24,8 +24,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from .files import check_creatable
-from .schema import COLUMN_NAMES, SCHEMA_VERSION, StoreVersionError
+from .schema import SCHEMA_VERSION, StoreVersionError
 
 try:
     import fcntl
@@ -44,24 +43,11 @@ class PartialWrite(OSError):
         self.written = written
 
 
-def jsonl_path(location: str) -> Path:
-    """The file of a JSONL store location; ValueError, saying what is wrong, when it cannot be written."""
-    if not location:
-        raise ValueError(
-            "JSONL store URL names no file: use jsonl:///path/calls.jsonl or a path ending in .jsonl"
-        )
-    path = Path(location).expanduser().absolute()
-    if path.is_dir():
-        raise ValueError(f"JSONL store {path} is a directory, not a file")
-    check_creatable(path, "the JSONL store")
-    return path
-
-
 class JsonlStore:
     permanent_errors = PERMANENT_ERRORS
 
-    def __init__(self, location: str, *, fsync: bool = True) -> None:
-        self.path = jsonl_path(location)
+    def __init__(self, path: Path, *, fsync: bool = True) -> None:
+        self.path = path
         self.description = f"jsonl://{self.path}"
         self._fsync = fsync
         try:
@@ -125,17 +111,6 @@ class JsonlStore:
         finally:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
 
-    def read(self) -> list[dict[str, Any]]:
-        """Every whole row, first occurrence of each id, with every column (None where absent)."""
-        seen: set[str] = set()
-        rows = []
-        for row in iter_rows(self.path):
-            if row.get("id") in seen:
-                continue
-            seen.add(row.get("id"))
-            rows.append(row)
-        return rows
-
     def close(self) -> None:
         if self._fd >= 0:
             os.close(self._fd)
@@ -144,15 +119,6 @@ class JsonlStore:
 
 def encode(row: dict[str, Any]) -> bytes:
     return (json.dumps({"schema_version": SCHEMA_VERSION, **row}, allow_nan=False) + "\n").encode()
-
-
-def iter_rows(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
-    """The whole rows of a JSONL store, in file order; torn or blank lines are skipped."""
-    with open(path, "rb") as file:
-        for line in file:
-            row = _parse(line)
-            if row is not None:
-                yield {name: row.get(name) for name in ("schema_version", *COLUMN_NAMES)}
 
 
 def _parse(line: bytes) -> dict[str, Any] | None:

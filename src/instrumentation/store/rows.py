@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
 from typing import Any
 
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import StatusCode
 
 from .. import semconv
-from .schema import COLUMN_NAMES
+from .schema import COLUMN_NAMES, timestamp_of_ns
 
 TIMEOUT = "timeout"
-
-_EPOCH = datetime(1970, 1, 1)
 
 
 def _text(value: Any) -> str | None:
@@ -83,26 +80,6 @@ _TWINS: Mapping[str, str] = {
     semconv.GEN_AI_PROVIDER_NAME: semconv.LLM_PROVIDER,
 }
 _EXTRA_PREFIXES = ("llm.", "gen_ai.")
-_PLAIN = frozenset({str, int, bool})
-_EXTRA, _SKIP = object(), object()
-# attribute name -> what to do with it: a column, `extras`, a twin's name, or nothing. Learned once
-# per name; bounded, because tag names are the application's (a name past the bound is planned anew).
-_PLANS: dict[str, Any] = {}
-_MAX_PLANS = 4096
-
-
-def _plan_of(name: str) -> Any:
-    plan = _PLANS.get(name)
-    if plan is None:
-        if name in COLUMN_OF_ATTRIBUTE:
-            plan = COLUMN_OF_ATTRIBUTE[name]
-        elif not name.startswith(_EXTRA_PREFIXES):
-            plan = _SKIP
-        else:
-            plan = _TWINS.get(name, _EXTRA)
-        if len(_PLANS) < _MAX_PLANS:
-            _PLANS[name] = plan
-    return plan
 
 
 def is_llm_span(span: ReadableSpan) -> bool:
@@ -120,19 +97,6 @@ def row_id(trace_id: int, span_id: int) -> str:
     return f"{trace_id:032x}{span_id:016x}"
 
 
-def iso_utc(time_ns: int) -> str:
-    """Nanoseconds since the epoch -> `2025-01-31T12:00:00.123456Z` (exact, no float rounding)."""
-    global _last_second
-    seconds, nanoseconds = divmod(time_ns, 1_000_000_000)
-    cached = _last_second  # One tuple, read once: safe with several exporting threads.
-    if cached[0] != seconds:  # A batch's spans mostly start within a few seconds.
-        cached = _last_second = (seconds, (_EPOCH + timedelta(seconds=seconds)).isoformat())
-    return f"{cached[1]}.{nanoseconds // 1000:06d}Z"
-
-
-_last_second: tuple[int, str] = (-1, "")
-
-
 def span_to_row(span: ReadableSpan) -> dict[str, Any]:
     """The row of an LLM span: every column of `schema.COLUMNS`, None where unknown."""
     attributes = dict(span.attributes or {})  # One copy: plain dict look-ups from here on.
@@ -144,24 +108,19 @@ def span_to_row(span: ReadableSpan) -> dict[str, Any]:
     row["trace_id"] = f"{context.trace_id:032x}"
     row["span_id"] = f"{context.span_id:016x}"
     if span.start_time is not None:
-        row["timestamp"] = iso_utc(span.start_time)
+        row["timestamp"] = timestamp_of_ns(span.start_time)
         if span.end_time is not None:
             row["latency_ms"] = (span.end_time - span.start_time) / 1e6
 
-    plans = _PLANS
     for name, value in attributes.items():
-        plan = plans.get(name) or _plan_of(name)
-        if plan is _EXTRA:
-            extras[name] = value if type(value) in _PLAIN else _json_value(value)
-        elif plan is _SKIP:
-            continue
-        elif type(plan) is str:  # A gen_ai.* twin: stored only when it differs from its llm.* attribute.
-            if attributes.get(plan) != value:
-                extras[name] = value if type(value) in _PLAIN else _json_value(value)
-        else:
-            column, convert = plan
-            converted = row[column] = convert(value)
+        column = COLUMN_OF_ATTRIBUTE.get(name)
+        if column is not None:
+            converted = row[column[0]] = column[1](value)
             if converted is None:  # Not of the column's type: kept as given.
+                extras[name] = _json_value(value)
+        elif name.startswith(_EXTRA_PREFIXES):
+            twin = _TWINS.get(name)
+            if twin is None or attributes.get(twin) != value:  # A twin saying the same is not kept.
                 extras[name] = _json_value(value)
     row["extras"] = extras
 

@@ -8,6 +8,7 @@ them to older SQL stores in place (new columns are always nullable, so old rows 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Literal
 
 SCHEMA_VERSION = 2
@@ -29,7 +30,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("id", "id"),  # f"{trace_id:032x}{span_id:016x}": a span stored twice is one row
     Column("trace_id", "text"),
     Column("span_id", "text"),
-    Column("timestamp", "timestamp", indexed=True),  # span start, ISO 8601 UTC, microseconds, "Z"
+    Column("timestamp", "timestamp", indexed=True),  # span start, as `timestamp_text` writes it
     Column("operation", "text"),
     Column("api_provider", "text"),
     Column("api_type", "text"),
@@ -55,6 +56,31 @@ COLUMNS: tuple[Column, ...] = (
     Column("extras", "json", added_in=2),  # every other llm.* / gen_ai.* attribute
 )
 COLUMN_NAMES: tuple[str, ...] = tuple(column.name for column in COLUMNS)
+
+
+# Every stored time: ISO 8601 in UTC, with microseconds and a "Z" (`2025-01-31T12:00:00.123456Z`), so
+# that text order is time order. The Polars spellings of the same format, to write and to parse it.
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+POLARS_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S%.6fZ"
+POLARS_TIMESTAMP_PARSE = "%Y-%m-%dT%H:%M:%S%.fZ"
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def timestamp_text(moment: datetime) -> str:
+    """A datetime (naive: UTC) as stored."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc)
+    return moment.strftime(TIMESTAMP_FORMAT)
+
+
+def timestamp_of_ns(time_ns: int) -> str:
+    """Nanoseconds since the epoch as stored, exactly (no float rounding)."""
+    return timestamp_text(_EPOCH + timedelta(microseconds=time_ns // 1000))
+
+
+def parse_timestamp(text: str) -> datetime:
+    """A stored timestamp as an aware UTC datetime."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def columns_of(version: int) -> tuple[Column, ...]:

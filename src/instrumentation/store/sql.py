@@ -14,22 +14,31 @@ import operator
 import os
 from collections.abc import Sequence
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 try:
     import sqlalchemy as sa
     from sqlalchemy import exc as sa_exc
     from sqlalchemy.dialects import postgresql, sqlite
-    from sqlalchemy.engine import URL, Connection, Engine, make_url
+    from sqlalchemy.engine import URL, Connection, Engine
     from sqlalchemy.schema import CreateIndex, CreateTable
     from sqlalchemy.types import TypeDecorator
 except ImportError as error:  # pragma: no cover - exercised only without the extra installed
     raise ImportError("SQL stores need SQLAlchemy: pip install 'litellm-instrumentation[store]'") from error
 
-from .files import check_creatable
 from .messages import brief
-from .schema import COLUMNS, SCHEMA_VERSION, TABLE, VERSION_TABLE, Column, StoreVersionError, columns_of
+from .schema import (
+    COLUMNS,
+    SCHEMA_VERSION,
+    TABLE,
+    VERSION_TABLE,
+    Column,
+    StoreVersionError,
+    columns_of,
+    parse_timestamp,
+    timestamp_text,
+)
+from .urls import locate
 
 logger = logging.getLogger(__name__)
 
@@ -52,12 +61,10 @@ class UtcTimestamp(TypeDecorator):
     def process_bind_param(self, value: Any, dialect: Any) -> Any:
         if value is None or dialect.name != "postgresql":
             return value
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parse_timestamp(value)
 
     def process_result_value(self, value: Any, dialect: Any) -> Any:
-        if isinstance(value, datetime):
-            return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        return value
+        return timestamp_text(value) if isinstance(value, datetime) else value
 
 
 class NulFreeText(TypeDecorator):
@@ -134,49 +141,12 @@ CALLS, VERSIONS = build_tables()
 PERMANENT_ERRORS: tuple[type[BaseException], ...] = (sa_exc.DataError, sa_exc.IntegrityError)
 
 
-def sql_url(url: str) -> URL:
-    """The parsed URL; ValueError, saying what is wrong, for one no store can be made of."""
-    try:
-        parsed = make_url(url)
-    except sa_exc.ArgumentError as error:
-        raise ValueError(f"store URL {url!r} is not a valid URL: {error}") from None
-    try:
-        parsed.get_dialect()
-    except sa_exc.NoSuchModuleError:
-        raise ValueError(
-            f"store URL scheme {parsed.drivername!r} is unknown: use sqlite:///path.db, "
-            "jsonl:///path/calls.jsonl (or any path ending in .jsonl), "
-            "postgresql+psycopg://user@host/db or another SQLAlchemy URL"
-        ) from None
-    except ImportError as error:
-        raise ValueError(
-            f"store URL scheme {parsed.drivername!r} needs a database driver that is not installed: {error}"
-        ) from None
-    if parsed.get_backend_name() == "sqlite":
-        _check_sqlite_path(parsed)
-    return parsed
-
-
-def _check_sqlite_path(url: URL) -> None:
-    shown = url.render_as_string(hide_password=True)
-    database = url.database
-    if not database or database == ":memory:" or url.query.get("uri"):
-        raise ValueError(
-            f"store URL {shown!r} names no file: give one, e.g. sqlite:///llm_usage.db "
-            "(relative) or sqlite:////var/lib/app/llm_usage.db (absolute)"
-        )
-    path = Path(database).absolute()
-    if path.is_dir():
-        raise ValueError(f"store URL {shown!r} names a directory, {path}, not a database file")
-    check_creatable(path, "the store")
-
-
 class SqlStore:
     """Rows into a SQL database. Opened (tables created, version checked) on construction when the
     database answers, else at the first write; reopened after a failed write."""
 
-    def __init__(self, url: str, *, migrate: bool = True, wait_for_server: bool = True) -> None:
-        self.url = sql_url(url)
+    def __init__(self, url: str | URL, *, migrate: bool = True, wait_for_server: bool = True) -> None:
+        self.url = locate(url).sql if isinstance(url, str) else url
         self.description = self.url.render_as_string(hide_password=True)
         self._migrate = migrate
         self._sqlite = self.url.get_backend_name() == "sqlite"
@@ -289,12 +259,6 @@ class SqlStore:
             self._opened = False  # A table dropped or a server restarted: check again next time.
             raise
 
-    def read(self) -> list[dict[str, Any]]:
-        """Every row, oldest first (for tests and readers; columns of the current schema)."""
-        with self.engine.connect() as connection:
-            result = connection.execute(sa.select(CALLS).order_by(CALLS.c.timestamp, CALLS.c.id))
-            return [dict(row) for row in result.mappings()]
-
     def close(self) -> None:
         self.engine.dispose()
 
@@ -340,7 +304,7 @@ def stored_version(connection: Connection) -> int | None:
 
 def _record_version(connection: Connection, version: int) -> None:
     """Note that the store has this version (once, even when two processes do it at once)."""
-    applied_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    applied_at = timestamp_text(datetime.now(timezone.utc))
     values = {"version": version, "applied_at": applied_at}
     backend = connection.dialect.name
     if backend in ("sqlite", "postgresql"):
@@ -377,11 +341,3 @@ def _insert_missing(connection: Connection, rows: Sequence[dict[str, Any]]) -> N
     missing = [row for row in rows if row["id"] not in present]
     if missing:
         connection.execute(CALLS.insert(), missing)
-
-
-def migrate_sql(url: str) -> tuple[int, int]:
-    """Upgrade the SQL store at `url` in place; (version found, version now). Raises when the
-    database cannot be reached or is newer than this code."""
-    store = SqlStore(url, migrate=True, wait_for_server=False)
-    store.close()
-    return store.found_version, SCHEMA_VERSION

@@ -18,13 +18,15 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from itertools import chain
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import sqlalchemy as sa
 
-from ..store.schema import COLUMNS
-from .progress import PartDone
+from .schema import COLUMNS
+
+if TYPE_CHECKING:
+    from .reading import PartDone
 
 CHUNK_ROWIDS = 100_000
 READERS = 2  # Threads, each with its own connection.

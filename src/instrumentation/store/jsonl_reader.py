@@ -15,11 +15,13 @@ import mmap
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from .progress import PartDone
+if TYPE_CHECKING:
+    from .reading import PartDone
+
 
 logger = logging.getLogger(__name__)
 
