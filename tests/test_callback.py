@@ -19,6 +19,7 @@ from instrumentation import LiteLLMInstrumentor
 from instrumentation.callback import CallbackHandler
 
 from .conftest import MODEL, settled_spans
+from .helpers import expected_cost
 from .openai_server import Scripted, error_body
 
 HI = [{"role": "user", "content": "hi"}]
@@ -199,10 +200,7 @@ def test_callback_only_span_uses_litellm_times_and_request(exporter, call_args):
     assert attributes["llm.request.api_base"].startswith(call_args["api_base"])
     assert attributes["llm.response.id"] == "chatcmpl-test"
     assert attributes["llm.response.model"] == "gpt-4o-mini"
-    prices = litellm.model_cost["gpt-4o-mini"]
-    assert attributes["llm.cost.total_usd"] == pytest.approx(
-        12 * prices["input_cost_per_token"] + 7 * prices["output_cost_per_token"]
-    )
+    assert attributes["llm.cost.total_usd"] == pytest.approx(expected_cost("gpt-4o-mini", 12, 7))
 
 
 @pytest.mark.usefixtures("instrument")

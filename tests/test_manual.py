@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import time
 
-import litellm
 import pytest
 from opentelemetry.trace import SpanKind, StatusCode
 
 from instrumentation import arecord_llm_call, llm_context, record_llm_call, track_llm_call
 
 from .conftest import only_span
+from .helpers import expected_cost
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
@@ -56,8 +56,7 @@ async def test_async_tracked_call_estimates_cost_from_litellm_prices(exporter):
     async with track_llm_call(api_provider="openai", model="gpt-4o-mini") as call:
         call.update_tokens(input_tokens=100, output_tokens=50)
 
-    prices = litellm.model_cost["gpt-4o-mini"]
-    expected = 100 * prices["input_cost_per_token"] + 50 * prices["output_cost_per_token"]
+    expected = expected_cost("gpt-4o-mini", 100, 50)
     attributes = only_span(exporter).attributes
     assert attributes["llm.cost.total_usd"] == pytest.approx(expected, rel=1e-9)
     assert attributes["llm.operation"] == "chat"

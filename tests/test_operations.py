@@ -24,6 +24,13 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from .conftest import only_span
 from .conftest import settled_spans as settle
+from .helpers import (
+    expected_cost,
+    expected_image_cost,
+    expected_rerank_cost,
+    expected_speech_cost,
+    expected_transcription_cost,
+)
 from .openai_server import (
     DEFAULT_AUDIO_DURATION,
     DEFAULT_TEXT,
@@ -193,13 +200,6 @@ def assert_nothing_bulky(span: ReadableSpan) -> None:
             assert not (isinstance(value, str) and TINY_PNG_B64[:24] in value), name
 
 
-def expected_token_cost(model: str, prompt_tokens: int, completion_tokens: int) -> float:
-    prices = litellm.model_cost[model]
-    return (
-        prompt_tokens * prices["input_cost_per_token"] + completion_tokens * prices["output_cost_per_token"]
-    )
-
-
 def assert_stream_timing(attributes: Any, span: ReadableSpan) -> None:
     duration = (span.end_time - span.start_time) / 1e9
     assert 0 < attributes["llm.response.time_to_first_token"] <= duration
@@ -245,7 +245,7 @@ def test_embedding_span(is_async, inputs, count, openai_server, exporter, call_a
         },
     )
     assert attributes["llm.cost.total_usd"] == pytest.approx(
-        expected_token_cost("text-embedding-3-small", 5, 0), rel=1e-9
+        expected_cost("text-embedding-3-small", 5, 0), rel=1e-9
     )
     assert attributes["llm.cost.total_usd"] > 0
     # No trace of the vectors, not even one of their numbers as text.
@@ -315,8 +315,7 @@ def test_image_generation_span_with_usage_and_cost(is_async, openai_server, expo
             "llm.usage.total_tokens": 12 + output_tokens,
         },
     )
-    prices = litellm.model_cost["gpt-image-1"]
-    expected = 12 * prices["input_cost_per_token"] + output_tokens * prices["output_cost_per_image_token"]
+    expected = expected_image_cost(12, output_tokens)
     assert span.attributes["llm.cost.total_usd"] == pytest.approx(expected, rel=1e-9)
 
 
@@ -403,7 +402,7 @@ def test_text_completion_span(is_async, openai_server, exporter, call_args):
     )
     assert_absent(attributes, "llm.usage.estimated", "llm.response.is_streaming")
     assert attributes["llm.cost.total_usd"] == pytest.approx(
-        expected_token_cost("gpt-3.5-turbo-instruct", 12, 7), rel=1e-9
+        expected_cost("gpt-3.5-turbo-instruct", 12, 7), rel=1e-9
     )
     assert attributes["llm.response.tokens_per_second"] > 0
 
@@ -499,7 +498,7 @@ def test_text_completion_stream_is_priced(is_async, include_usage, openai_server
     )
 
     attributes = only_span(exporter).attributes
-    expected = expected_token_cost(
+    expected = expected_cost(
         "gpt-3.5-turbo-instruct",
         attributes["llm.usage.prompt_tokens"],
         attributes["llm.usage.completion_tokens"],
@@ -543,9 +542,7 @@ def test_responses_span(is_async, openai_server, exporter, call_args):
             # when nothing was reported, so a zero detail count is left out.
         },
     )
-    assert attributes["llm.cost.total_usd"] == pytest.approx(
-        expected_token_cost("gpt-4o-mini", 12, 7), rel=1e-9
-    )
+    assert attributes["llm.cost.total_usd"] == pytest.approx(expected_cost("gpt-4o-mini", 12, 7), rel=1e-9)
 
 
 def test_responses_input_items(openai_server, exporter, call_args):
@@ -600,9 +597,7 @@ def test_responses_stream_span(is_async, openai_server, exporter, call_args):
         },
     )
     assert_stream_timing(attributes, span)
-    assert attributes["llm.cost.total_usd"] == pytest.approx(
-        expected_token_cost("gpt-4o-mini", 12, 7), rel=1e-9
-    )
+    assert attributes["llm.cost.total_usd"] == pytest.approx(expected_cost("gpt-4o-mini", 12, 7), rel=1e-9)
 
 
 # --- Transcription ------------------------------------------------------------------------------------------
@@ -654,7 +649,7 @@ def test_transcription_span(is_async, make_file, tmp_path, openai_server, export
         },
     )
     # Whisper is billed by the second of audio.
-    expected = DEFAULT_AUDIO_DURATION * litellm.model_cost["whisper-1"]["input_cost_per_second"]
+    expected = expected_transcription_cost(DEFAULT_AUDIO_DURATION)
     assert span.attributes["llm.cost.total_usd"] == pytest.approx(expected, rel=1e-9)
 
 
@@ -675,7 +670,7 @@ def test_speech_span(is_async, openai_server, exporter, call_args):
     )
     # LiteLLM bills TTS per character, not counting whitespace.
     billed = len(text.replace(" ", ""))
-    expected = billed * litellm.model_cost["tts-1"]["input_cost_per_character"]
+    expected = expected_speech_cost(billed)
     assert span.attributes["llm.cost.total_usd"] == pytest.approx(expected, rel=1e-9)
 
 
@@ -712,7 +707,7 @@ def test_rerank_span(is_async, top_n, openai_server, exporter, call_args):
     else:
         assert attributes["llm.request.top_n"] == top_n
     # Cohere bills one search unit per query (of up to 100 documents).
-    expected = litellm.model_cost["rerank-english-v3.0"]["input_cost_per_query"]
+    expected = expected_rerank_cost(searches=1)
     assert attributes["llm.cost.total_usd"] == pytest.approx(expected, rel=1e-9)
 
 
@@ -867,7 +862,7 @@ def test_callback_only_embedding(openai_server, exporter, call_args):
         },
     )
     assert span.attributes["llm.cost.total_usd"] == pytest.approx(
-        expected_token_cost("text-embedding-3-small", 5, 0), rel=1e-9
+        expected_cost("text-embedding-3-small", 5, 0), rel=1e-9
     )
 
 
@@ -940,7 +935,7 @@ def test_callback_only_text_completion(function, stream, openai_server, exporter
         },
     )
     assert attributes["llm.cost.total_usd"] == pytest.approx(
-        expected_token_cost("gpt-3.5-turbo-instruct", 12, 7), rel=1e-9
+        expected_cost("gpt-3.5-turbo-instruct", 12, 7), rel=1e-9
     )
     if stream:
         assert_callback_stream(attributes, span)
@@ -995,9 +990,7 @@ def test_callback_only_responses(function, stream, openai_server, exporter, call
             "llm.usage.total_tokens": 19,
         },
     )
-    assert attributes["llm.cost.total_usd"] == pytest.approx(
-        expected_token_cost("gpt-4o-mini", 12, 7), rel=1e-9
-    )
+    assert attributes["llm.cost.total_usd"] == pytest.approx(expected_cost("gpt-4o-mini", 12, 7), rel=1e-9)
     if stream:
         assert_callback_stream(attributes, span)
 
@@ -1015,7 +1008,7 @@ def test_callback_only_transcription(openai_server, exporter, call_args):
             "llm.response.audio_duration": DEFAULT_AUDIO_DURATION,
         },
     )
-    expected = DEFAULT_AUDIO_DURATION * litellm.model_cost["whisper-1"]["input_cost_per_second"]
+    expected = expected_transcription_cost(DEFAULT_AUDIO_DURATION)
     assert span.attributes["llm.cost.total_usd"] == pytest.approx(expected, rel=1e-9)
 
 
@@ -1036,5 +1029,5 @@ def test_callback_only_rerank(openai_server, exporter, call_args):
             "llm.response.id": "rerank-test",
         },
     )
-    expected = litellm.model_cost["rerank-english-v3.0"]["input_cost_per_query"]
+    expected = expected_rerank_cost(searches=1)
     assert span.attributes["llm.cost.total_usd"] == pytest.approx(expected, rel=1e-9)

@@ -23,6 +23,7 @@ from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.trace import SpanKind, StatusCode
 
 from .conftest import ACOMPLETION_FLAG_WORKS, API_KEY, MODEL, llm_spans, only_span
+from .helpers import expected_cost
 from .openai_server import DEFAULT_USAGE, Scripted, error_body, stream_chunks
 
 pytestmark = pytest.mark.usefixtures("instrument")
@@ -278,13 +279,6 @@ async def test_time_to_first_token_duration_and_rate(mode, openai_server, export
 # --- 3. Usage and cost --------------------------------------------------------------------------------------
 
 
-def expected_cost(prompt_tokens: int, completion_tokens: int) -> float:
-    prices = litellm.model_cost["gpt-4o-mini"]
-    return (
-        prompt_tokens * prices["input_cost_per_token"] + completion_tokens * prices["output_cost_per_token"]
-    )
-
-
 @pytest.mark.parametrize("mode", ["sync", "async"])
 async def test_reported_usage_from_the_usage_chunk_and_its_cost(mode, openai_server, exporter, call_args):
     """`include_usage` makes OpenAI send a final usage chunk: those counts, priced, not estimated."""
@@ -303,7 +297,7 @@ async def test_reported_usage_from_the_usage_chunk_and_its_cost(mode, openai_ser
     ) == (12, 7, 19)
     assert (attributes["gen_ai.usage.input_tokens"], attributes["gen_ai.usage.output_tokens"]) == (12, 7)
     assert "llm.usage.estimated" not in attributes
-    assert attributes["llm.cost.total_usd"] == pytest.approx(expected_cost(12, 7), rel=1e-9)
+    assert attributes["llm.cost.total_usd"] == pytest.approx(expected_cost("gpt-4o-mini", 12, 7), rel=1e-9)
     assert attributes["llm.cost.total_usd"] > 0
 
 
@@ -321,7 +315,9 @@ async def test_usage_without_usage_chunk_is_estimated_and_priced(mode, openai_se
     assert attributes["llm.usage.prompt_tokens"] == prompt
     assert attributes["llm.usage.completion_tokens"] == completion
     assert attributes["llm.usage.total_tokens"] == prompt + completion
-    assert attributes["llm.cost.total_usd"] == pytest.approx(expected_cost(prompt, completion), rel=1e-9)
+    assert attributes["llm.cost.total_usd"] == pytest.approx(
+        expected_cost("gpt-4o-mini", prompt, completion), rel=1e-9
+    )
 
 
 @pytest.mark.parametrize("stream_options", [{"include_usage": True}, None], ids=["reported", "estimated"])
