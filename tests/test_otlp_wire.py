@@ -33,8 +33,8 @@ from instrumentation.version import __version__
 from .conftest import MODEL, settled_spans
 from .helpers import expected_cost
 from .openai_server import DEFAULT_TEXT, Scripted, error_body
+from .operations_support import EMBEDDING_MODEL
 from .otlp_receiver import HOST, TRACES_PATH, OTLPReceiver, ReceivedEvent, ReceivedSpan, Wire
-from .test_operations import EMBEDDING_MODEL
 
 INSTRUMENTED = pytest.mark.usefixtures("instrument")
 
