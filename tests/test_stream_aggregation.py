@@ -35,10 +35,20 @@ TOOL_CALLS = [
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
 async def test_time_to_first_token_duration_and_rate(mode, openai_server, exporter, call_args):
-    """TTFT, duration and rate follow the server's real pacing and what the consumer measured."""
+    """TTFT, duration and rate follow the server's real pacing and what the consumer measured.
+
+    Bounded by relations that hold on any machine, however loaded: the server's delays are the least
+    the span can measure, and the consumer, who starts its clock before the call and reads each chunk
+    after the span has seen it, measures at least as much as the span.
+    """
+    first_chunk_delay, chunk_delay = 0.3, 0.1
     openai_server.script(
         CHAT,
-        Scripted(chunks=stream_chunks("gpt-4o-mini", PIECES), first_chunk_delay=0.3, chunk_delay=0.1),
+        Scripted(
+            chunks=stream_chunks("gpt-4o-mini", PIECES),
+            first_chunk_delay=first_chunk_delay,
+            chunk_delay=chunk_delay,
+        ),
     )
     received_at: list[float] = []
     started = time.perf_counter()
@@ -53,12 +63,13 @@ async def test_time_to_first_token_duration_and_rate(mode, openai_server, export
     chunk_count = attributes["llm.response.chunk_count"]
     assert chunk_count == len(received_at) == PIECES_CHUNKS
     ttft = attributes["llm.response.time_to_first_token"]
-    assert 0.3 <= ttft <= 0.3 + 0.25
-    assert ttft == pytest.approx(received_at[0] - started, abs=0.02)
+    assert first_chunk_delay <= ttft <= received_at[0] - started
     assert attributes["gen_ai.response.time_to_first_chunk"] == ttft
     duration = attributes["llm.response.stream_duration"]
-    assert duration == pytest.approx((chunk_count - 1) * 0.1, abs=0.08)
-    assert duration == pytest.approx(received_at[-1] - received_at[0], abs=0.02)
+    # From the span's start to its last chunk: at least every delay the server slept, at most what the
+    # consumer saw. (The duration alone has no sure lower bound: a late first read shortens it.)
+    assert first_chunk_delay + (chunk_count - 1) * chunk_delay <= ttft + duration <= received_at[-1] - started
+    assert duration > 0
     assert attributes["llm.response.chunks_per_second"] == pytest.approx(chunk_count / duration, rel=1e-9)
 
 
