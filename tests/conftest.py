@@ -7,14 +7,17 @@ import os
 
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # Before LiteLLM is imported: no network.
 
+import gc
 import glob
 import importlib.metadata
 import importlib.util
+import logging
 import pwd
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -23,7 +26,7 @@ from typing import Any
 
 import litellm
 import pytest
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
@@ -56,6 +59,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 API_KEY = "sk-canary-7c1f9e2d4b"  # Must never appear in anything exported.
 MODEL = "openai/gpt-4o-mini"
+# The server's default chat stream: a role chunk, five pieces, the finish chunk.
+DEFAULT_CHUNKS = 7
 
 
 @pytest.fixture(scope="session")
@@ -117,6 +122,75 @@ def only_span(exporter: InMemorySpanExporter) -> ReadableSpan:
     spans = llm_spans(exporter)
     assert len(spans) == 1, [span.name for span in spans]
     return spans[0]
+
+
+# Guards of the stream tests (`pytest.mark.usefixtures("warm_litellm", "ledger", ...)`): no span left
+# open, no OTel complaint, no internal error of ours.
+
+
+class SpanLedger(SpanProcessor):
+    """Records every start and end the SDK sees, so a span left open shows.
+
+    (The SDK never reports a second end to processors: that shows as its "Calling end() on an
+    ended span." warning, which `otel_problems` catches.)
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.started: dict[int, str] = {}
+        self.ended: set[int] = set()
+
+    def on_start(self, span: Any, parent_context: Any = None) -> None:
+        with self._lock:
+            self.started[span.context.span_id] = span.name
+
+    def on_end(self, span: Any) -> None:
+        with self._lock:
+            self.ended.add(span.context.span_id)
+
+    @property
+    def open(self) -> list[str]:
+        with self._lock:
+            return [name for span_id, name in self.started.items() if span_id not in self.ended]
+
+
+def otel_problems(records: list[logging.LogRecord]) -> list[str]:
+    """OTel SDK warnings (ended twice, attribute on an ended span) and our own internal errors."""
+    return [
+        record.getMessage()
+        for record in records
+        if (record.name.startswith("opentelemetry") and record.levelno >= logging.WARNING)
+        or record.name.startswith("instrumentation")
+    ]
+
+
+@pytest.fixture
+def ledger(tracer_provider, caplog):
+    """Nothing open once everything is dropped, nothing ended twice, no warning."""
+    span_ledger = SpanLedger()
+    tracer_provider.add_span_processor(span_ledger)
+    caplog.set_level(logging.WARNING, logger="opentelemetry")
+    caplog.set_level(logging.DEBUG, logger="instrumentation")
+    yield span_ledger
+    if span_ledger.open:  # Dropped streams may wait in a reference cycle; a full collection is slow.
+        gc.collect()
+    assert span_ledger.open == []
+    records = caplog.get_records("setup") + caplog.get_records("call") + caplog.records
+    assert otel_problems(records) == []
+
+
+@pytest.fixture(scope="module")
+def warm_litellm(server):
+    """The first stream in a process pays LiteLLM's lazy imports (~0.5 s): keep that out of timings."""
+    stream = litellm.completion(
+        model=MODEL,
+        messages=[{"role": "user", "content": "hi"}],
+        stream=True,
+        api_base=server.base_url,
+        api_key=API_KEY,
+        num_retries=0,
+    )
+    assert len(list(stream)) == DEFAULT_CHUNKS
 
 
 # PostgreSQL for the store tests: a throwaway server from Debian's binaries, on 127.0.0.1.

@@ -11,6 +11,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind, StatusCode
 
 from .conftest import ACOMPLETION_FLAG_WORKS, MODEL, TOOLS_WORK, llm_spans, only_span
+from .helpers import expected_cost
 from .openai_server import Scripted, chat_completion
 
 pytestmark = pytest.mark.usefixtures("instrument")
@@ -45,13 +46,6 @@ TOOL_CALLS = [
     },
     {"id": "call_2", "type": "function", "function": {"name": "get_time", "arguments": "{}"}},
 ]
-
-
-def _expected_cost(prompt_tokens: int, completion_tokens: int) -> float:
-    prices = litellm.model_cost["gpt-4o-mini"]
-    return (
-        prompt_tokens * prices["input_cost_per_token"] + completion_tokens * prices["output_cost_per_token"]
-    )
 
 
 @TOOLS_WORK
@@ -95,7 +89,7 @@ def test_completion_span_carries_every_request_and_response_attribute(openai_ser
     tokens_per_second = attributes.pop("llm.response.tokens_per_second")
     assert tokens_per_second > 0
     cost = attributes.pop("llm.cost.total_usd")
-    assert cost == pytest.approx(_expected_cost(12, 7), rel=1e-9)
+    assert cost == pytest.approx(expected_cost("gpt-4o-mini", 12, 7), rel=1e-9)
     assert cost > 0
     port = int(openai_server.base_url.split(":")[2].split("/")[0])
     assert attributes == {
@@ -198,7 +192,9 @@ def test_missing_usage_is_estimated_not_zero(openai_server, exporter, call_args)
     assert attributes["llm.usage.prompt_tokens"] == prompt
     assert attributes["llm.usage.completion_tokens"] == completion
     assert attributes["llm.usage.total_tokens"] == prompt + completion
-    assert attributes["llm.cost.total_usd"] == pytest.approx(_expected_cost(prompt, completion), rel=1e-9)
+    assert attributes["llm.cost.total_usd"] == pytest.approx(
+        expected_cost("gpt-4o-mini", prompt, completion), rel=1e-9
+    )
 
 
 def test_reported_usage_is_not_marked_estimated(openai_server, exporter, call_args):
@@ -231,7 +227,9 @@ async def test_acompletion_makes_exactly_one_span(openai_server, exporter, call_
     assert span.name == "chat openai/gpt-4o-mini"
     assert span.attributes["llm.request.temperature"] == 0
     assert span.attributes["llm.usage.prompt_tokens"] == 12
-    assert span.attributes["llm.cost.total_usd"] == pytest.approx(_expected_cost(12, 7), rel=1e-9)
+    assert span.attributes["llm.cost.total_usd"] == pytest.approx(
+        expected_cost("gpt-4o-mini", 12, 7), rel=1e-9
+    )
 
 
 @ACOMPLETION_FLAG_WORKS

@@ -11,6 +11,7 @@ from instrumentation import LiteLLMInstrumentor
 from instrumentation.metrics import DURATION_BUCKETS, TOKEN_BUCKETS
 
 from .conftest import MODEL
+from .helpers import expected_cost
 from .openai_server import Scripted, error_body
 
 HI = [{"role": "user", "content": "hi"}]
@@ -72,7 +73,4 @@ async def test_metrics_of_successes_errors_and_streams(reader, openai_server, ca
     assert dict(first_chunk.attributes) == CHAT
 
     (cost,) = points["llm.client.cost"]
-    prices = litellm.model_cost["gpt-4o-mini"]
-    assert cost.value == pytest.approx(
-        3 * (12 * prices["input_cost_per_token"] + 7 * prices["output_cost_per_token"])
-    )
+    assert cost.value == pytest.approx(3 * expected_cost("gpt-4o-mini", 12, 7))

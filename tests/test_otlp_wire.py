@@ -31,9 +31,10 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcess
 from instrumentation.version import __version__
 
 from .conftest import MODEL, settled_spans
+from .helpers import expected_cost
 from .openai_server import DEFAULT_TEXT, Scripted, error_body
+from .operations_support import EMBEDDING_MODEL
 from .otlp_receiver import HOST, TRACES_PATH, OTLPReceiver, ReceivedEvent, ReceivedSpan, Wire
-from .test_operations import EMBEDDING_MODEL, expected_token_cost
 
 INSTRUMENTED = pytest.mark.usefixtures("instrument")
 
@@ -239,7 +240,7 @@ def chat_response_attributes(response_id: str) -> dict[str, Wire]:
         "llm.usage.prompt_tokens": integer(12),
         "llm.usage.completion_tokens": integer(7),
         "llm.usage.total_tokens": integer(19),
-        "llm.cost.total_usd": double(pytest.approx(expected_token_cost("gpt-4o-mini", 12, 7), rel=1e-9)),
+        "llm.cost.total_usd": double(pytest.approx(expected_cost("gpt-4o-mini", 12, 7), rel=1e-9)),
         "llm.response.tokens_per_second": double(POSITIVE),
         "gen_ai.response.id": string(response_id),
         "gen_ai.response.model": string("gpt-4o-mini"),
@@ -355,9 +356,7 @@ def test_embedding_arrives_with_its_types(
         "llm.usage.prompt_tokens": integer(5),
         "llm.usage.completion_tokens": integer(0),
         "llm.usage.total_tokens": integer(5),
-        "llm.cost.total_usd": double(
-            pytest.approx(expected_token_cost("text-embedding-3-small", 5, 0), rel=1e-9)
-        ),
+        "llm.cost.total_usd": double(pytest.approx(expected_cost("text-embedding-3-small", 5, 0), rel=1e-9)),
         "gen_ai.response.model": string("text-embedding-3-small"),
         "gen_ai.embeddings.dimension.count": integer(8),
         "gen_ai.usage.input_tokens": integer(5),
