@@ -5,8 +5,9 @@
 
 Names, their `gen_ai.*` twins (what `semconv.gen_ai_attributes` derives from each name), the operation
 names and the limits come from the code. What the code does not say (type, meaning, which calls carry
-an attribute) is in `DESCRIPTIONS`, keyed by the constants themselves: a renamed constant breaks the
-import of this module, an added one without a description stops the generator, and
+an attribute; for `docs/telemetry.md`, made by `docs/telemetry_doc.py`, also the unit and the exact
+definition of a derived value) is in `DESCRIPTIONS`, keyed by the constants themselves: a renamed
+constant breaks the import of this module, an added one without a description stops the generator, and
 `tests/test_docs.py` fails when the README's copy differs from what this prints.
 """
 
@@ -34,11 +35,15 @@ _PROBE_VALUE = "https://example.com/"
 
 @dataclass(frozen=True)
 class Description:
-    """What the code cannot tell about an attribute."""
+    """What the code cannot tell about an attribute. `unit` and `definition` appear in
+    `docs/telemetry.md` only (`docs/telemetry_doc.py`): the unit of a quantity, and the exact rule of a
+    derived value, where the table's short `meaning` cannot hold it."""
 
     type: str
     meaning: str
     carried_by: str
+    unit: str = ""
+    definition: str = ""
 
 
 def _operations(*names: str) -> str:
@@ -82,9 +87,9 @@ DESCRIPTIONS: Mapping[str, Description] = {
     semconv.LLM_REQUEST_TEMPERATURE: Description("number", "sampling temperature", _WHEN_PASSED),
     semconv.LLM_REQUEST_TOP_P: Description("number", "nucleus sampling", _WHEN_PASSED),
     semconv.LLM_REQUEST_MAX_TOKENS: Description(
-        "int", "`max_tokens`, else `max_completion_tokens`", _WHEN_PASSED
+        "int", "`max_tokens`, else `max_completion_tokens`", _WHEN_PASSED, unit="tokens"
     ),
-    semconv.LLM_REQUEST_N: Description("int", "choices asked for", _WHEN_PASSED),
+    semconv.LLM_REQUEST_N: Description("int", "choices asked for", _WHEN_PASSED, unit="choices"),
     semconv.LLM_REQUEST_SEED: Description("int", "sampling seed", _WHEN_PASSED),
     semconv.LLM_REQUEST_PRESENCE_PENALTY: Description("number", "presence penalty", _WHEN_PASSED),
     semconv.LLM_REQUEST_FREQUENCY_PENALTY: Description("number", "frequency penalty", _WHEN_PASSED),
@@ -103,17 +108,24 @@ DESCRIPTIONS: Mapping[str, Description] = {
     semconv.LLM_ROUTER_DEPLOYMENT: Description(
         "str", "the deployment's `model_info.id`", "calls made by `litellm.Router`"
     ),
-    semconv.LLM_REQUEST_MESSAGES_COUNT: Description("int", "messages (input items) sent", _CHAT_LIKE),
+    semconv.LLM_REQUEST_MESSAGES_COUNT: Description(
+        "int", "messages (input items) sent", _CHAT_LIKE, unit="messages"
+    ),
     semconv.LLM_REQUEST_MESSAGE_ROLES: Description(
         "str[]", f"role of each message, in order (at most {MAX_LISTED:,})", _CHAT_LIKE
     ),
     semconv.LLM_REQUEST_CONTENT_LENGTH: Description(
-        "int", "characters of text over all messages; the prompt's for `text_completion`", _COMPLETIONS
+        "int",
+        "characters of text over all messages; the prompt's for `text_completion`",
+        _COMPLETIONS,
+        unit="characters",
     ),
     semconv.LLM_REQUEST_MULTIMODAL: Description(
         "bool", "any message carries non-text parts (images, audio, files)", _CHAT_LIKE
     ),
-    semconv.LLM_REQUEST_TOOLS_COUNT: Description("int", "tools (or legacy functions) offered", _CHAT_LIKE),
+    semconv.LLM_REQUEST_TOOLS_COUNT: Description(
+        "int", "tools (or legacy functions) offered", _CHAT_LIKE, unit="tools"
+    ),
     semconv.LLM_REQUEST_TOOL_NAMES: Description("str[]", f"their names (at most {MAX_LISTED:,})", _CHAT_LIKE),
     semconv.LLM_REQUEST_TOOL_CHOICE: Description(
         "str", "`tool_choice` (or `function_call`): the string, or the chosen function's name", _CHAT_LIKE
@@ -126,7 +138,9 @@ DESCRIPTIONS: Mapping[str, Description] = {
         "model that answered, as the provider names it",
         f"{_COMPLETIONS}, {_operations(semconv.EMBEDDINGS)}; manual calls",
     ),
-    semconv.LLM_RESPONSE_CHOICES_COUNT: Description("int", "choices returned (`responses`: 1)", _COMPLETIONS),
+    semconv.LLM_RESPONSE_CHOICES_COUNT: Description(
+        "int", "choices returned (`responses`: 1)", _COMPLETIONS, unit="choices"
+    ),
     semconv.LLM_RESPONSE_FINISH_REASON: Description(
         "str", "first choice's finish reason (`responses`: the response's status)", _COMPLETIONS
     ),
@@ -137,37 +151,68 @@ DESCRIPTIONS: Mapping[str, Description] = {
         "int",
         "characters of returned text, all choices; of the transcript for `transcription`",
         f"{_COMPLETIONS}, {_operations(semconv.TRANSCRIPTION)}",
+        unit="characters",
     ),
-    semconv.LLM_RESPONSE_TOOL_CALLS_COUNT: Description("int", "tool (function) calls returned", _COMPLETIONS),
+    semconv.LLM_RESPONSE_TOOL_CALLS_COUNT: Description(
+        "int", "tool (function) calls returned", _COMPLETIONS, unit="tool calls"
+    ),
     semconv.LLM_RESPONSE_TOOL_CALL_NAMES: Description(
         "str[]", f"their function names (at most {MAX_LISTED:,})", _COMPLETIONS
     ),
     semconv.LLM_RESPONSE_TOKENS_PER_SECOND: Description(
         "float",
-        "completion tokens ÷ generation time (streams: first token → last chunk; otherwise the call)",
+        "completion tokens ÷ generation time (streams: from the first output to the last chunk; "
+        "otherwise the call)",
         "calls with completion tokens",
+        unit="tokens/s",
+        definition=f"`{semconv.LLM_USAGE_COMPLETION_TOKENS}` ÷ the generation time, in seconds. The "
+        "generation time runs, for a stream the wrappers saw, from the first chunk carrying output (else "
+        "the first chunk) to the last chunk; for a stream only the LiteLLM callback saw, from LiteLLM's "
+        "reported completion start time to its reported end; for a call that is not streamed (manual "
+        "calls included), from the call's start to its end. Absent when there are no completion tokens "
+        "or the generation time is not positive.",
     ),
-    semconv.LLM_USAGE_PROMPT_TOKENS: Description("int", "input tokens, as reported", _USAGE),
-    semconv.LLM_USAGE_COMPLETION_TOKENS: Description("int", "output tokens, as reported", _USAGE),
-    semconv.LLM_USAGE_TOTAL_TOKENS: Description("int", "total tokens, as reported (else the sum)", _USAGE),
+    semconv.LLM_USAGE_PROMPT_TOKENS: Description("int", "input tokens, as reported", _USAGE, unit="tokens"),
+    semconv.LLM_USAGE_COMPLETION_TOKENS: Description(
+        "int", "output tokens, as reported", _USAGE, unit="tokens"
+    ),
+    semconv.LLM_USAGE_TOTAL_TOKENS: Description(
+        "int", "total tokens, as reported (else the sum)", _USAGE, unit="tokens"
+    ),
     semconv.LLM_USAGE_CACHED_TOKENS: Description(
-        "int", "input tokens read from the provider's cache; absent when 0", _USAGE
+        "int", "input tokens read from the provider's cache; absent when 0", _USAGE, unit="tokens"
     ),
-    semconv.LLM_USAGE_REASONING_TOKENS: Description("int", "reasoning output tokens; absent when 0", _USAGE),
+    semconv.LLM_USAGE_REASONING_TOKENS: Description(
+        "int", "reasoning output tokens; absent when 0", _USAGE, unit="tokens"
+    ),
     semconv.LLM_USAGE_ESTIMATED: Description(
         "bool",
         "`true`: the provider reported no usage, the counts are LiteLLM's tokenizer's",
         _operations(semconv.CHAT, semconv.TEXT_COMPLETION),
+        definition="Present, and `true`, only when the provider reported no usage (LiteLLM then reports "
+        "zeros, which mean unknown) and the token counts are LiteLLM's own: its tokenizer's count of the "
+        "request's messages (or prompt) and of the returned text, or, for a stream, the usage LiteLLM "
+        "computed itself. Never `false`: a reported count carries no flag.",
     ),
     semconv.LLM_COST_TOTAL_USD: Description(
         "float",
         "US dollars, from LiteLLM's price map (per token, image, second of audio, character, query); "
         "absent for a model it cannot price",
         "any priced call; manual calls",
+        unit="USD",
+        definition="The cost LiteLLM reported on the response. Else the token counts, as reported or "
+        "estimated, priced with LiteLLM's price map under the requested model and the serving provider, "
+        "else under the response model. When the tokens were estimated "
+        f"(`{semconv.LLM_USAGE_ESTIMATED}` true), the cost is from the estimate (LiteLLM's own figure, "
+        "which priced the zero tokens it reported, is not used). Manual calls: the cost given "
+        "(`set_cost()`, `cost=`), else their token counts priced under `model` and `api_provider`. "
+        "Absent when nothing prices the call.",
     ),
-    semconv.LLM_REQUEST_INPUT_COUNT: Description("int", "inputs embedded", _operations(semconv.EMBEDDINGS)),
+    semconv.LLM_REQUEST_INPUT_COUNT: Description(
+        "int", "inputs embedded", _operations(semconv.EMBEDDINGS), unit="inputs"
+    ),
     semconv.LLM_RESPONSE_EMBEDDING_DIMENSIONS: Description(
-        "int", "length of the vectors (never the vectors)", _operations(semconv.EMBEDDINGS)
+        "int", "length of the vectors (never the vectors)", _operations(semconv.EMBEDDINGS), unit="dimensions"
     ),
     semconv.LLM_REQUEST_IMAGE_SIZE: Description(
         "str", "`size` asked for", _operations(semconv.IMAGE_GENERATION)
@@ -176,42 +221,72 @@ DESCRIPTIONS: Mapping[str, Description] = {
         "str", "`quality` asked for", _operations(semconv.IMAGE_GENERATION)
     ),
     semconv.LLM_RESPONSE_IMAGES_COUNT: Description(
-        "int", "images returned", _operations(semconv.IMAGE_GENERATION)
+        "int", "images returned", _operations(semconv.IMAGE_GENERATION), unit="images"
     ),
     semconv.LLM_RESPONSE_FLAGGED: Description("bool", "any input flagged", _operations(semconv.MODERATION)),
     semconv.LLM_RESPONSE_FLAGGED_CATEGORIES: Description(
         "str[]", "categories flagged, each once, in the provider's spelling", _operations(semconv.MODERATION)
     ),
     semconv.LLM_REQUEST_AUDIO_BYTES: Description(
-        "int", "bytes of the uploaded audio (never read or moved)", _operations(semconv.TRANSCRIPTION)
+        "int",
+        "bytes of the uploaded audio (never read or moved)",
+        _operations(semconv.TRANSCRIPTION),
+        unit="bytes",
     ),
     semconv.LLM_REQUEST_INPUT_CHARACTERS: Description(
-        "int", "characters of text to speak", _operations(semconv.SPEECH)
+        "int", "characters of text to speak", _operations(semconv.SPEECH), unit="characters"
     ),
     semconv.LLM_RESPONSE_AUDIO_BYTES: Description(
-        "int", "bytes of audio returned", _operations(semconv.SPEECH)
+        "int", "bytes of audio returned", _operations(semconv.SPEECH), unit="bytes"
     ),
     semconv.LLM_RESPONSE_AUDIO_DURATION: Description(
-        "float", "seconds of audio, when the provider reports it", _operations(semconv.TRANSCRIPTION)
+        "float",
+        "seconds of audio, when the provider reports it",
+        _operations(semconv.TRANSCRIPTION),
+        unit="s",
     ),
     semconv.LLM_REQUEST_QUERY_LENGTH: Description(
-        "int", "characters of the query", _operations(semconv.RERANK)
+        "int", "characters of the query", _operations(semconv.RERANK), unit="characters"
     ),
-    semconv.LLM_REQUEST_DOCUMENTS_COUNT: Description("int", "documents offered", _operations(semconv.RERANK)),
-    semconv.LLM_REQUEST_TOP_N: Description("int", "results asked for", _operations(semconv.RERANK)),
-    semconv.LLM_RESPONSE_RESULTS_COUNT: Description("int", "results returned", _operations(semconv.RERANK)),
+    semconv.LLM_REQUEST_DOCUMENTS_COUNT: Description(
+        "int", "documents offered", _operations(semconv.RERANK), unit="documents"
+    ),
+    semconv.LLM_REQUEST_TOP_N: Description(
+        "int", "results asked for", _operations(semconv.RERANK), unit="results"
+    ),
+    semconv.LLM_RESPONSE_RESULTS_COUNT: Description(
+        "int", "results returned", _operations(semconv.RERANK), unit="results"
+    ),
     semconv.LLM_RESPONSE_IS_STREAMING: Description("bool", "`true`", _STREAMS),
     semconv.LLM_RESPONSE_TIME_TO_FIRST_TOKEN: Description(
         "float",
         "seconds from the call's start to the first chunk carrying output (content, tool call or role)",
         _STREAMS,
+        unit="s",
+        definition="Seconds from the call's start to the first chunk carrying output: a chunk whose first "
+        "choice has content, a tool call or a role (Responses API: the first output text, function call "
+        "arguments or refusal delta event). For a stream only the LiteLLM callback saw, LiteLLM's "
+        "reported completion start time minus its reported start time, absent when it reports none or "
+        "one before the start. Absent when no chunk carried output.",
     ),
-    semconv.LLM_RESPONSE_CHUNK_COUNT: Description("int", "chunks (events) received", _WRAPPED_STREAMS),
+    semconv.LLM_RESPONSE_CHUNK_COUNT: Description(
+        "int", "chunks (events) received", _WRAPPED_STREAMS, unit="chunks"
+    ),
     semconv.LLM_RESPONSE_CHUNKS_PER_SECOND: Description(
-        "float", "chunk count ÷ stream duration", _WRAPPED_STREAMS
+        "float",
+        "chunk count ÷ stream duration",
+        _WRAPPED_STREAMS,
+        unit="chunks/s",
+        definition=f"`{semconv.LLM_RESPONSE_CHUNK_COUNT}` ÷ `{semconv.LLM_RESPONSE_STREAM_DURATION}`; "
+        "absent when the duration is 0 or absent.",
     ),
     semconv.LLM_RESPONSE_STREAM_DURATION: Description(
-        "float", "seconds from the first chunk to the last", _WRAPPED_STREAMS
+        "float",
+        "seconds from the first chunk to the last",
+        _WRAPPED_STREAMS,
+        unit="s",
+        definition="Seconds from the first chunk received (with or without output) to the last one, 0 "
+        "for a stream of one chunk; absent when no chunk arrived.",
     ),
     semconv.LLM_RESPONSE_STREAM_COMPLETED: Description(
         "bool", "`false` when the consumer stopped early or the stream failed", _STREAMS
@@ -292,11 +367,13 @@ def documented_rows() -> list[str]:
     return rows
 
 
-def _shown(name: str) -> str:
+def shown(name: str) -> str:
+    """A name as the tables show it: a prefix (`llm.context.tags.`) as `name<key>`."""
     return f"`{name}<key>`" if name.endswith(".") else f"`{name}`"
 
 
-def _twin_cell(name: str) -> str:
+def twin_cell(name: str) -> str:
+    """The `gen_ai.*` twin column of `name`'s row."""
     twins = gen_ai_twins(name)
     if name == semconv.LLM_OPERATION:
         renamed = ", ".join(
@@ -308,7 +385,7 @@ def _twin_cell(name: str) -> str:
     return ", ".join(f"`{twin}`" for twin in twins) or "—"
 
 
-def _provider_names() -> str:
+def provider_names() -> str:
     """LiteLLM provider names grouped under the `gen_ai.provider.name` value they map to."""
     grouped: dict[str, list[str]] = {}
     for litellm_name, convention_name in semconv.GEN_AI_PROVIDER_VALUES.items():
@@ -330,9 +407,9 @@ def markdown() -> str:
     ]
     for name in documented_rows():
         described = DESCRIPTIONS[name]
-        cells = (_shown(name), described.type, described.meaning, _twin_cell(name), described.carried_by)
+        cells = (shown(name), described.type, described.meaning, twin_cell(name), described.carried_by)
         lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join([*lines, "", _provider_names()])
+    return "\n".join([*lines, "", provider_names()])
 
 
 def _region_bounds(text: str) -> tuple[int, int]:
