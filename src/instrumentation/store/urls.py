@@ -69,11 +69,7 @@ def _jsonl_path(location: str, reading: bool) -> Path:
     path = Path(location).expanduser().absolute()
     if path.is_dir():
         raise ValueError(f"JSONL store {path} is a directory, not a file")
-    if reading:
-        if not path.is_file():
-            raise ValueError(f"no JSONL store at {path}: the file does not exist")
-    else:
-        check_creatable(path, "the JSONL store")
+    _check_file(path, "JSONL", reading)
     return path
 
 
@@ -114,8 +110,12 @@ def _check_sqlite_path(url: URL, reading: bool) -> None:
     path = Path(database).absolute()
     if path.is_dir():
         raise ValueError(f"store URL {shown!r} names a directory, {path}, not a database file")
-    if reading:
-        if not path.is_file():
-            raise ValueError(f"no SQLite store at {database!r}: the file does not exist")
-    else:
-        check_creatable(path, "the store")
+    _check_file(path, "SQLite", reading)
+
+
+def _check_file(path: Path, kind: str, reading: bool) -> None:
+    """A store file to read must be there; one to write must be there writable, or creatable."""
+    if not reading:
+        check_creatable(path, f"the {kind} store")
+    elif not path.is_file():
+        raise ValueError(f"no {kind} store at {path}: the file does not exist")
