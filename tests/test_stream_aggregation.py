@@ -98,6 +98,36 @@ async def test_reported_usage_from_the_usage_chunk_and_its_cost(mode, openai_ser
     assert attributes["llm.cost.total_usd"] > 0
 
 
+CACHED_USAGE = {
+    "prompt_tokens": 2000,
+    "completion_tokens": 300,
+    "total_tokens": 2300,
+    "prompt_tokens_details": {"cached_tokens": 1600},
+    "completion_tokens_details": {"reasoning_tokens": 120},
+}
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_cached_prompt_tokens_of_a_stream_are_priced_as_litellm_prices_them(
+    mode, openai_server, exporter, call_args
+):
+    """A usage chunk reporting cached prompt tokens: the cost LiteLLM's `completion_cost` gives the same
+    response, not the full-price one of its prompt and completion counts."""
+    openai_server.script(CHAT, Scripted(chunks=stream_chunks("gpt-4o-mini", PIECES, usage=CACHED_USAGE)))
+    await consume(mode, call_args, stream_options={"include_usage": True})
+
+    attributes = only_span(exporter).attributes
+    assert (attributes["llm.usage.cached_tokens"], attributes["llm.usage.reasoning_tokens"]) == (1600, 120)
+    # gpt-4o-mini: $0.15 per million input tokens, $0.075 cached, $0.60 output (reasoning included).
+    cost = (400 * 0.15 + 1600 * 0.075 + 300 * 0.60) / 1e6
+    assert attributes["llm.cost.total_usd"] == pytest.approx(cost, rel=1e-9)
+    response = litellm.ModelResponse(model="gpt-4o-mini", usage=litellm.Usage(**CACHED_USAGE))
+    assert attributes["llm.cost.total_usd"] == pytest.approx(
+        litellm.completion_cost(completion_response=response, custom_llm_provider="openai"), rel=1e-9
+    )
+    assert cost < expected_cost("gpt-4o-mini", 2000, 300)
+
+
 @pytest.mark.parametrize("mode", ["sync", "async"])
 async def test_usage_without_usage_chunk_is_estimated_and_priced(mode, openai_server, exporter, call_args):
     """No usage chunk: LiteLLM's own count is used and marked estimated, and still priced."""

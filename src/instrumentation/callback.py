@@ -85,7 +85,7 @@ class CallbackHandler(CustomLogger):
                 return
             parent = CALLS.parents.pop(call_id)
             call = LLMCall.start(
-                self.telemetry, operation, (), callback_request(kwargs), start_ns=start_ns, parent=parent
+                self.telemetry, operation, (), _request(kwargs), start_ns=start_ns, parent=parent
             )
             if call is None:
                 return
@@ -122,6 +122,15 @@ def callback_request(kwargs: Mapping[str, Any]) -> dict[str, Any]:
         extra_headers=kwargs.get("extra_headers") or litellm_params.get("extra_headers"),
     )
     return request
+
+
+def _request(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """The call's request; only its model when it cannot be rebuilt (the call keeps its span)."""
+    try:
+        return callback_request(kwargs)
+    except Exception:
+        report_internal_error("the LiteLLM callback's request")
+        return {"model": _qualified_model(kwargs.get("model"), kwargs.get("custom_llm_provider"))}
 
 
 def _qualified_model(model: Any, provider: Any) -> Any:

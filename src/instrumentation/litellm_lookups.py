@@ -43,16 +43,22 @@ def _resolve(model: str, api_base: str | None) -> str | None:
     return provider or None
 
 
-def price(request_model: Any, provider: str | None, usage: Mapping[str, Any]) -> float | None:
+def price(
+    request_model: Any, provider: str | None, usage: Mapping[str, Any], usage_object: Any = None
+) -> float | None:
     """The cost of the token counts among `usage` (llm.* attributes), under the requested model and
-    provider, or else under the response model (LiteLLM's map knows text completion models only so)."""
-    cost = _usage_cost(request_model, provider, usage)
+    provider, or else under the response model (LiteLLM's map knows text completion models only so).
+    With LiteLLM's usage object, its cached, cache-write and reasoning tokens are priced as LiteLLM
+    prices them (as `completion_cost` does for the whole response)."""
+    cost = _usage_cost(request_model, provider, usage, usage_object)
     if cost is None:
-        cost = _usage_cost(usage.get(semconv.LLM_RESPONSE_MODEL), None, usage)
+        cost = _usage_cost(usage.get(semconv.LLM_RESPONSE_MODEL), None, usage, usage_object)
     return cost
 
 
-def _usage_cost(model: Any, provider: str | None, usage: Mapping[str, Any]) -> float | None:
+def _usage_cost(
+    model: Any, provider: str | None, usage: Mapping[str, Any], usage_object: Any
+) -> float | None:
     prompt = usage.get(semconv.LLM_USAGE_PROMPT_TOKENS)
     completion = usage.get(semconv.LLM_USAGE_COMPLETION_TOKENS)
     if not isinstance(model, str) or prompt is None or completion is None:
@@ -61,12 +67,14 @@ def _usage_cost(model: Any, provider: str | None, usage: Mapping[str, Any]) -> f
         return None
     try:
         from litellm import cost_per_token
+        from litellm.types.utils import Usage
 
         prompt_cost, completion_cost = cost_per_token(
             model=model,
             custom_llm_provider=provider,
             prompt_tokens=prompt,
             completion_tokens=completion,
+            usage_object=usage_object if isinstance(usage_object, Usage) else None,
         )
     except ImportError:
         return None

@@ -42,6 +42,7 @@ from .attributes.streaming import (
     stream_output_messages,
     stream_response_attributes,
     stream_text,
+    stream_usage,
 )
 from .attributes.usage import usage_attributes
 from .outcome import Reading
@@ -55,6 +56,8 @@ class StreamShape:
     first_output: Callable[[Any], bool]
     # Attributes of the whole stream, given its chunks (usage included, when reported).
     response: Callable[[Sequence[Any]], dict[str, Any]]
+    # The stream's usage object, to price it whole.
+    usage: Callable[[Sequence[Any]], Any] | None = None
     # The text of the whole stream, for a token estimate when no usage was reported.
     text: Callable[[Sequence[Any]], str] | None = None
     # Captured content of the whole stream.
@@ -67,6 +70,7 @@ class StreamShape:
         return Reading(
             self.response(chunks),
             served_by=served_by,
+            usage=self.usage(chunks) if self.usage else None,
             text=(lambda: text(chunks)) if text else None,
             output=(lambda: output(chunks)) if output else None,
         )
@@ -94,19 +98,28 @@ class Operation:
     def read(self, response: Any) -> Reading:
         """What a (non-streamed) response says, and what LiteLLM reported beside it."""
         attributes = self.response(response)
-        attributes.update(usage_attributes(field(response, "usage")))
+        usage = field(response, "usage")
+        attributes.update(usage_attributes(usage))
         hidden = hidden_params(response)
         text, output = self.text, self.output_messages
         return Reading(
             attributes,
             reported_cost=as_number(hidden.get("response_cost")),
             served_by=as_name(hidden.get("custom_llm_provider")),
+            usage=usage,
             text=(lambda: text(response)) if text else None,
             output=(lambda: output(response)) if output else None,
         )
 
 
-_COMPLETION_STREAM = StreamShape(has_delta, stream_response_attributes, stream_text, stream_output_messages)
+def _stream_usage_object(chunks: Sequence[Any]) -> Any:
+    return stream_usage(chunks)[0]
+
+
+_COMPLETION_STREAM = StreamShape(
+    has_delta, stream_response_attributes, _stream_usage_object, stream_text, stream_output_messages
+)
+
 
 
 def _chat_request(request: Mapping[str, Any]) -> dict[str, Any]:

@@ -24,6 +24,8 @@ class Reading:
     reported_cost: float | None = None
     # The provider LiteLLM says served the call (it knows when resolution beforehand could not).
     served_by: str | None = None
+    # The usage object as LiteLLM gave it: priced whole (cached, cache-write and reasoning tokens).
+    usage: Any = None
     # The generated text, for a token estimate when the provider reported no usage (chat, text).
     text: Callable[[], str] | None = None
     # Captured content of the result (only called when content is captured).
@@ -74,15 +76,15 @@ def outcome_attributes(
     if requested_provider is None and reading.served_by:
         attributes[semconv.LLM_PROVIDER] = reading.served_by
     model = request.get("model")
-    reported_cost = reading.reported_cost
+    reported_cost, usage = reading.reported_cost, reading.usage
     if semconv.LLM_USAGE_PROMPT_TOKENS not in attributes and reading.text is not None:
         estimated = litellm_lookups.estimated_usage(model, _prompt(request), reading.text())
         if estimated:
             attributes.update(estimated)
-            reported_cost = None  # LiteLLM priced the zero tokens it was told of.
+            reported_cost = usage = None  # LiteLLM priced the zero tokens it was told of.
     cost = reported_cost
     if cost is None:
-        cost = litellm_lookups.price(model, reading.served_by or requested_provider, attributes)
+        cost = litellm_lookups.price(model, reading.served_by or requested_provider, attributes, usage)
     if cost is not None:
         attributes[semconv.LLM_COST_TOTAL_USD] = cost
     completion_tokens = attributes.get(semconv.LLM_USAGE_COMPLETION_TOKENS)

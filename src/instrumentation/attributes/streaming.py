@@ -64,16 +64,23 @@ def stream_response_attributes(chunks: Sequence[Any]) -> dict[str, Any]:
 
 def stream_usage_attributes(chunks: Sequence[Any]) -> dict[str, Any]:
     """Usage from the provider's final usage chunk, else LiteLLM's own count (marked estimated)."""
-    usage: dict[str, Any] = {}
+    usage, reported = stream_usage(chunks)
+    attributes = usage_attributes(usage)
+    if attributes and not reported:
+        attributes[semconv.LLM_USAGE_ESTIMATED] = True
+    return attributes
+
+
+def stream_usage(chunks: Sequence[Any]) -> tuple[Any, bool]:
+    """The usage object of a stream, and whether the provider reported it (a final usage chunk) rather
+    than LiteLLM counted it (kept on the last chunk)."""
     for chunk in reversed(chunks):  # The usage chunk comes after the last chunk with choices.
-        usage = usage_attributes(field(chunk, "usage"))
-        if usage or field(chunk, "choices"):
+        usage = field(chunk, "usage")
+        if usage_attributes(usage):
+            return usage, True
+        if field(chunk, "choices"):
             break
-    if not usage:
-        usage = usage_attributes(hidden_params(chunks[-1]).get("usage"))
-        if usage:
-            usage[semconv.LLM_USAGE_ESTIMATED] = True
-    return usage
+    return hidden_params(chunks[-1]).get("usage") if chunks else None, False
 
 
 def stream_text(chunks: Sequence[Any]) -> str:
