@@ -208,6 +208,24 @@ DESCRIPTIONS: Mapping[str, Description] = {
         "(`set_cost()`, `cost=`), else their token counts priced under `model` and `api_provider`. "
         "Absent when nothing prices the call.",
     ),
+    semconv.LLM_RESPONSE_CACHE_HIT: Description(
+        "bool",
+        "`true`: LiteLLM answered from its response cache (`litellm.cache`, `caching=True`)",
+        "cache hits",
+        definition="Present, and `true`, only when LiteLLM answered from its response cache. The "
+        "token counts are then the original call's, replayed as the response says; "
+        f"`{semconv.LLM_COST_TOTAL_USD}` is `0.0`, no token-usage metric point is recorded and no "
+        f"`{semconv.LLM_RESPONSE_TOKENS_PER_SECOND}` is set (nothing was generated).",
+    ),
+    semconv.LLM_COST_SAVED_USD: Description(
+        "float",
+        "on a cache hit: what the call would have cost (the replayed usage, priced)",
+        "cache hits",
+        unit="USD",
+        definition="On a cache hit, the replayed token counts priced as "
+        f"`{semconv.LLM_COST_TOTAL_USD}` would price them had the provider been called. Absent when "
+        "nothing prices the model.",
+    ),
     semconv.LLM_REQUEST_INPUT_COUNT: Description(
         "int", "inputs embedded", _operations(semconv.EMBEDDINGS), unit="inputs"
     ),

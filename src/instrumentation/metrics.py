@@ -64,6 +64,8 @@ class Metrics:
         if error_type:
             dimensions[semconv.ERROR_TYPE] = error_type
         self.duration.record(duration, dimensions)
+        if outcome.get(semconv.LLM_RESPONSE_CACHE_HIT):
+            return  # Replayed from LiteLLM's cache: no provider processed those tokens, nothing was paid.
         for name, token_type in _TOKEN_TYPES.items():
             count = outcome.get(name)
             if count is not None:

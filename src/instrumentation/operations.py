@@ -107,6 +107,7 @@ class Operation:
             reported_cost=as_number(hidden.get("response_cost")),
             served_by=as_name(hidden.get("custom_llm_provider")),
             usage=usage,
+            cache_hit=hidden.get("cache_hit") is True,
             text=(lambda: text(response)) if text else None,
             output=(lambda: output(response)) if output else None,
         )
@@ -119,7 +120,6 @@ def _stream_usage_object(chunks: Sequence[Any]) -> Any:
 _COMPLETION_STREAM = StreamShape(
     has_delta, stream_response_attributes, _stream_usage_object, stream_text, stream_output_messages
 )
-
 
 
 def _chat_request(request: Mapping[str, Any]) -> dict[str, Any]:

@@ -26,6 +26,8 @@ class Reading:
     served_by: str | None = None
     # The usage object as LiteLLM gave it: priced whole (cached, cache-write and reasoning tokens).
     usage: Any = None
+    # Whether LiteLLM answered from its response cache (the usage is then the original call's, replayed).
+    cache_hit: bool = False
     # The generated text, for a token estimate when the provider reported no usage (chat, text).
     text: Callable[[], str] | None = None
     # Captured content of the result (only called when content is captured).
@@ -83,8 +85,14 @@ def outcome_attributes(
             attributes.update(estimated)
             reported_cost = usage = None  # LiteLLM priced the zero tokens it was told of.
     cost = reported_cost
-    if cost is None:
+    if cost is None or reading.cache_hit:
         cost = litellm_lookups.price(model, reading.served_by or requested_provider, attributes, usage)
+    if reading.cache_hit:  # Nothing was generated or paid for: the replayed usage's price was saved.
+        attributes[semconv.LLM_RESPONSE_CACHE_HIT] = True
+        attributes[semconv.LLM_COST_TOTAL_USD] = 0.0
+        if cost is not None:
+            attributes[semconv.LLM_COST_SAVED_USD] = cost
+        return attributes
     if cost is not None:
         attributes[semconv.LLM_COST_TOTAL_USD] = cost
     completion_tokens = attributes.get(semconv.LLM_USAGE_COMPLETION_TOKENS)

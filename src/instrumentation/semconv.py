@@ -82,6 +82,8 @@ LLM_USAGE_CACHED_TOKENS = "llm.usage.cached_tokens"
 LLM_USAGE_REASONING_TOKENS = "llm.usage.reasoning_tokens"
 LLM_USAGE_ESTIMATED = "llm.usage.estimated"
 LLM_COST_TOTAL_USD = "llm.cost.total_usd"
+LLM_RESPONSE_CACHE_HIT = "llm.response.cache_hit"
+LLM_COST_SAVED_USD = "llm.cost.saved_usd"
 
 # Other operations
 LLM_REQUEST_INPUT_COUNT = "llm.request.input_count"
