@@ -338,6 +338,17 @@ DESCRIPTIONS: Mapping[str, Description] = {
     semconv.LLM_CONTEXT_TAGS_PREFIX: Description(
         "str, bool, int, float", "`llm_context(tags={key: value})`; other values as their text", _CONTEXT
     ),
+    semconv.LLM_CONTEXT_TAGS_DROPPED: Description(
+        "int",
+        "`llm_context` tags left off the span to stay within the SDK's attribute limit",
+        "spans whose tags did not fit",
+        unit="tags",
+        definition="Present when more than zero. The SDK keeps at most `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT` "
+        "(else `OTEL_ATTRIBUTE_COUNT_LIMIT`, else 128) attributes and would evict the oldest; the span is "
+        "fitted before, keeping room for its outcome: tags give way first (the last in name order first), "
+        "then list-valued and other optional attributes. Operation, provider, model, usage, cost, errors and "
+        "the context ids always stay.",
+    ),
     semconv.LLM_REQUEST_MESSAGES: Description(
         "str (JSON)",
         f"input messages in the GenAI conventions' shape, {_CUT}; with {_CONTENT_ON_SPAN}",

@@ -26,6 +26,7 @@ from .internal_errors import report_internal_error
 from .litellm_lookups import requested_provider
 from .operations import Operation
 from .outcome import NOTHING_READ, Reading, Timing, outcome_attributes
+from .span_limits import OUTCOME_ROOM, fit
 from .telemetry import Telemetry
 
 # Request keyword arguments whose values are secrets: blanked out of error messages.
@@ -51,6 +52,7 @@ class LLMCall:
         "provider",
         "reported_times",
         "request",
+        "room",
         "span",
         "started",
         "telemetry",
@@ -66,6 +68,7 @@ class LLMCall:
         input_messages: list[Message],
         started: int,
         reported_times: bool,
+        room: int | None,
     ) -> None:
         self.telemetry = telemetry
         call_id = request.get("litellm_call_id")
@@ -79,6 +82,8 @@ class LLMCall:
         # (callback, manual), else `perf_counter_ns` (the wrappers measure durations themselves).
         self.started = started
         self.reported_times = reported_times
+        # Attributes the span can still take within the SDK's limit (None: no limit).
+        self.room = room
         self._ended = False
 
     @classmethod
@@ -118,15 +123,24 @@ class LLMCall:
                         attributes[semconv.LLM_REQUEST_MESSAGES] = content.serialized(messages)
             except Exception:
                 report_internal_error(f"reading the request of {operation.name}")
+            on_span = telemetry.span_attributes(attributes)
+            limit, room = telemetry.attribute_limit, None
+            if limit is not None:
+                if len(on_span) > limit - OUTCOME_ROOM:
+                    on_span = telemetry.span_attributes(
+                        fit(attributes, max(limit - OUTCOME_ROOM, 0), telemetry.span_attributes)[0]
+                    )
+                room = limit - len(on_span)
             span = telemetry.tracer.start_span(
                 f"{operation.name} {model}" if isinstance(model, str) and model else operation.name,
                 context=parent,
                 kind=SpanKind.CLIENT,
-                attributes=telemetry.span_attributes(attributes),
+                attributes=on_span,
                 start_time=start_ns if start_ns is not None else time.time_ns(),
             )
             started = start_ns if start_ns is not None else perf_counter_ns()
-            return cls(telemetry, operation, request, span, provider, messages, started, start_ns is not None)
+            reported = start_ns is not None
+            return cls(telemetry, operation, request, span, provider, messages, started, reported, room)
         except Exception:
             report_internal_error(f"starting the span of {operation.name}")
             return None
@@ -168,13 +182,24 @@ class LLMCall:
         try:
             if error is not None:
                 attributes = self._record_error(error) | attributes
+            on_span = dict(attributes)
             if output and self.telemetry.content.on_span:
-                attributes[semconv.LLM_RESPONSE_CONTENT] = self.telemetry.content.serialized(output)
-            self.telemetry.set_attributes(self.span, attributes)
+                on_span[semconv.LLM_RESPONSE_CONTENT] = self.telemetry.content.serialized(output)
+            self._set_attributes(on_span)
             self._content_event(output)
         except Exception:
             report_internal_error(f"recording the outcome of {self.operation.name}")
         self._end(attributes, timing)
+
+    def _set_attributes(self, attributes: Mapping[str, Any]) -> None:
+        """The outcome on the span, fitted into the room it has left."""
+        on_span = self.telemetry.span_attributes(attributes)
+        if self.room is not None and len(on_span) > self.room:
+            on_span = self.telemetry.span_attributes(
+                fit(attributes, self.room, self.telemetry.span_attributes)[0]
+            )
+        if on_span:
+            self.span.set_attributes(on_span)
 
     def _record_error(self, error: BaseException) -> dict[str, Any]:
         """The error's attributes; its exception event and the span's status recorded."""

@@ -127,6 +127,7 @@ LLM_CONTEXT_WORKSPACE = "llm.context.workspace"
 LLM_CONTEXT_SOURCE_ID = "llm.context.source_id"
 LLM_CONTEXT_SOURCE_FUNCTION = "llm.context.source_function"
 LLM_CONTEXT_TAGS_PREFIX = "llm.context.tags."
+LLM_CONTEXT_TAGS_DROPPED = "llm.context.tags_dropped"
 
 # Content (opt-in)
 LLM_REQUEST_MESSAGES = "llm.request.messages"

@@ -6,12 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from opentelemetry.trace import Span, Tracer
+from opentelemetry.trace import Tracer
 
 from . import semconv
 from .attributes.content import Message, serialized
 from .config import Settings
 from .metrics import Metrics
+from .span_limits import attribute_limit
 
 
 @dataclass(frozen=True)
@@ -41,14 +42,13 @@ class Telemetry:
     settings: Settings
     metrics: Metrics
     content: ContentPolicy = field(init=False)
+    # The SDK's span attribute limit (None: none), read once.
+    attribute_limit: int | None = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "content", ContentPolicy.of(self.settings))
+        object.__setattr__(self, "attribute_limit", attribute_limit())
 
     def span_attributes(self, attributes: Mapping[str, Any]) -> dict[str, Any]:
         """The attributes as the span carries them: in the configured families."""
         return semconv.in_families(attributes, self.settings.semconv)
-
-    def set_attributes(self, span: Span, attributes: Mapping[str, Any]) -> None:
-        if attributes:
-            span.set_attributes(self.span_attributes(attributes))
