@@ -106,7 +106,38 @@ DESCRIPTIONS: Mapping[str, Description] = {
         "str", "the Router's model group", "calls made by `litellm.Router`"
     ),
     semconv.LLM_ROUTER_DEPLOYMENT: Description(
-        "str", "the deployment's `model_info.id`", "calls made by `litellm.Router`"
+        "str",
+        "the `model_info.id` of the deployment that served (on failure: the last one tried)",
+        "calls made by `litellm.Router`",
+    ),
+    semconv.LLM_ROUTER_FALLBACKS: Description(
+        "int",
+        "fallbacks the Router took; present when more than zero",
+        "calls made by `litellm.Router`",
+        unit="fallbacks",
+        definition="What the Router reports on the response (`x-litellm-attempted-fallbacks`); for a failed "
+        "call or a stream, the model groups its failed attempts left (less the last one, for a failed call).",
+    ),
+    semconv.LLM_REQUEST_ATTEMPTS: Description(
+        "int",
+        "provider attempts the call made; present when more than one",
+        "calls that retried or fell back",
+        unit="attempts",
+        definition="The attempts LiteLLM's failure hook reported inside the call, plus the one that served. "
+        "A `litellm.Router` call counts every deployment it tried; `num_retries` counts LiteLLM's own "
+        "retries, not those the OpenAI client makes inside one attempt (LiteLLM hands them `num_retries` "
+        "as `max_retries`, and its hooks never see them).",
+    ),
+    semconv.LLM_ATTEMPT_EVENT: Description(
+        "span event",
+        "one per failed attempt of a call that made more than one, at the time it failed",
+        "calls that retried or fell back",
+    ),
+    semconv.LLM_ATTEMPT_INDEX: Description(
+        "int", "the attempt's place, from 0", "`llm.attempt` events", unit="attempts"
+    ),
+    semconv.LLM_ATTEMPT_DURATION: Description(
+        "float", "how long the attempt took", "`llm.attempt` events", unit="s"
     ),
     semconv.LLM_REQUEST_MESSAGES_COUNT: Description(
         "int", "messages (input items) sent", _CHAT_LIKE, unit="messages"

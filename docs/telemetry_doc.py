@@ -83,9 +83,25 @@ EVENTS: Mapping[str, Mapping[str, str]] = {
         semconv.GEN_AI_INPUT_MESSAGES: "the request's messages, as on the span (JSON, cut)",
         semconv.GEN_AI_OUTPUT_MESSAGES: "the response's messages (JSON, cut); absent on a failed call",
     },
+    semconv.LLM_ATTEMPT_EVENT: {
+        semconv.LLM_ATTEMPT_INDEX: "the attempt's place among the call's attempts, from 0",
+        semconv.LLM_ATTEMPT_DURATION: "seconds the attempt took, as LiteLLM reports its start and end",
+        semconv.LLM_REQUEST_MODEL: "what the attempt asked for (a Router deployment's model)",
+        semconv.LLM_ROUTER_DEPLOYMENT: "the Router deployment's `model_info.id`, for Router calls",
+        semconv.LLM_ERROR_TYPE: "the attempt's exception class",
+        semconv.LLM_ERROR_CATEGORY: "its category, as on a failed span",
+        semconv.LLM_ERROR_STATUS_CODE: "its HTTP status, when an answer came",
+        semconv.LLM_ERROR_MESSAGE: "its message, redacted and cut as on a span",
+    },
+}
+EVENT_ATTRIBUTE_TYPES: Mapping[str, str] = {
+    semconv.LLM_ATTEMPT_INDEX: "int",
+    semconv.LLM_ATTEMPT_DURATION: "float s",
+    semconv.LLM_ERROR_STATUS_CODE: "int",
 }
 EVENT_CARRIERS: Mapping[str, str] = {
     "exception": "every failed call (wrappers, callback, manual), whatever `semconv` is",
+    semconv.LLM_ATTEMPT_EVENT: "calls with `llm.request.attempts`, whatever `semconv` is",
     semconv.GEN_AI_CONTENT_EVENT: attribute_table.DESCRIPTIONS[semconv.GEN_AI_CONTENT_EVENT].carried_by
     + " (`EVENT_ONLY` or `SPAN_AND_EVENT`), succeeded or failed, when there are messages; whatever "
     "`semconv` is",
@@ -367,7 +383,8 @@ def events_table() -> str:
     lines = []
     for event, attributes in EVENTS.items():
         for attribute, meaning in attributes.items():
-            lines.append((f"`{event}`", f"`{attribute}`", "str", meaning, EVENT_CARRIERS[event]))
+            kind = EVENT_ATTRIBUTE_TYPES.get(attribute, "str")
+            lines.append((f"`{event}`", f"`{attribute}`", kind, meaning, EVENT_CARRIERS[event]))
     return _table(("event", "attribute", "type", "meaning", "on"), lines)
 
 

@@ -1,7 +1,8 @@
-"""Router fallbacks: one span per attempt, each naming its model group and deployment.
+"""Router fallbacks: one span per Router call, whatever it tried, with an event per failed attempt.
 
 The primary deployment answers 429 (rate limited), so `litellm.Router` falls back to the backup one:
-two spans, the failed attempt and the one that answered.
+one span, of the model group asked for, served by the backup deployment, after two attempts and one
+fallback; the failed attempt is an `llm.attempt` event naming the primary deployment.
 
     LITELLM_LOCAL_MODEL_COST_MAP=True python examples/router_fallbacks.py
 
@@ -28,9 +29,15 @@ from instrumentation import LiteLLMInstrumentor
 SHOWN = (
     "llm.router.model_group",
     "llm.router.deployment",
+    "llm.router.fallbacks",
+    "llm.request.attempts",
+    "llm.usage.completion_tokens",
+)
+SHOWN_OF_AN_ATTEMPT = (
+    "llm.attempt.index",
+    "llm.router.deployment",
     "llm.error.category",
     "llm.error.status_code",
-    "llm.usage.completion_tokens",
 )
 
 
@@ -56,7 +63,12 @@ def main() -> None:
         )
         response = router.completion(model="primary", messages=[{"role": "user", "content": "Say hello"}])
     print(f"answer: {response.choices[0].message.content}\n")
-    show(sorted(exporter.get_finished_spans(), key=lambda span: span.start_time or 0), SHOWN)
+    (span,) = exporter.get_finished_spans()
+    show([span], SHOWN)
+    for event in span.events:
+        print(f"    event {event.name}:")
+        for name in SHOWN_OF_AN_ATTEMPT:
+            print(f"        {name} = {event.attributes[name]}")
 
 
 if __name__ == "__main__":

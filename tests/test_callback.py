@@ -245,37 +245,3 @@ def test_the_call_ids_we_hand_litellm_are_version_4_uuids(exporter, call_args):
     ids = [uuid.UUID(call_id) for call_id in seen]
     assert [str(call_id) for call_id in ids] == seen and len(set(seen)) == 3
     assert all(call_id.version == 4 and call_id.variant == uuid.RFC_4122 for call_id in ids)
-
-
-@pytest.mark.usefixtures("instrument")
-def test_router_fallback_makes_one_span_per_attempt(openai_server, exporter, call_args):
-    deployment = {"api_base": call_args["api_base"], "api_key": call_args["api_key"], "max_retries": 0}
-    router = litellm.Router(
-        model_list=[
-            {
-                "model_name": "primary",
-                "litellm_params": {"model": MODEL, **deployment},
-                "model_info": {"id": "p-1"},
-            },
-            {
-                "model_name": "backup",
-                "litellm_params": {"model": MODEL, **deployment},
-                "model_info": {"id": "b-1"},
-            },
-        ],
-        fallbacks=[{"primary": ["backup"]}],
-        num_retries=0,
-    )
-    openai_server.script(CHAT, Scripted(status=500, body=error_body("boom", "server_error")))
-
-    response = router.completion(model="primary", messages=HI)
-
-    assert response.choices[0].message.content == "Hello from the test server!"
-    failed, succeeded = sorted(settled_spans(exporter, 2), key=lambda span: span.start_time)
-    assert failed.status.status_code is StatusCode.ERROR
-    assert failed.attributes["llm.error.category"] == "server_error"
-    assert failed.attributes["llm.router.model_group"] == "primary"
-    assert failed.attributes["llm.router.deployment"] == "p-1"
-    assert succeeded.status.status_code is StatusCode.UNSET
-    assert succeeded.attributes["llm.router.model_group"] == "backup"
-    assert succeeded.attributes["llm.router.deployment"] == "b-1"

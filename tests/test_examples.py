@@ -93,15 +93,17 @@ chat openai/gpt-4o-mini  [CLIENT, UNSET, _ ms]
     "router_fallbacks.py": """\
 answer: Hello from the test server!
 
-chat openai/gpt-4o-mini  [CLIENT, ERROR, _ ms]
+chat primary  [CLIENT, UNSET, _ ms]
     llm.router.model_group = primary
-    llm.router.deployment = primary-1
-    llm.error.category = rate_limit
-    llm.error.status_code = 429
-chat openai/gpt-4o-mini  [CLIENT, UNSET, _ ms]
-    llm.router.model_group = backup
     llm.router.deployment = backup-1
+    llm.router.fallbacks = 1
+    llm.request.attempts = 2
     llm.usage.completion_tokens = 7
+    event llm.attempt:
+        llm.attempt.index = 0
+        llm.router.deployment = primary-1
+        llm.error.category = rate_limit
+        llm.error.status_code = 429
 """,
     "manual_tracking.py": """\
 answer: Hello from the test server!

@@ -17,6 +17,7 @@ from opentelemetry.context import Context
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from . import semconv
+from .attempts import Attempts, FailedAttempt
 from .attributes.common import request_attributes
 from .attributes.content import Message
 from .attributes.errors import error_attributes, redact
@@ -39,6 +40,12 @@ _SECRET_ARGUMENTS = (
     "vertex_credentials",
 )
 _SECRET_HEADER_ARGUMENTS = ("extra_headers", "headers")
+_ATTEMPT_ERROR_ATTRIBUTES = (
+    semconv.LLM_ERROR_TYPE,
+    semconv.LLM_ERROR_CATEGORY,
+    semconv.LLM_ERROR_STATUS_CODE,
+    semconv.LLM_ERROR_MESSAGE,
+)
 
 
 class LLMCall:
@@ -46,6 +53,7 @@ class LLMCall:
 
     __slots__ = (
         "_ended",
+        "attempts",
         "call_id",
         "input",
         "operation",
@@ -69,6 +77,7 @@ class LLMCall:
         started: int,
         reported_times: bool,
         room: int | None,
+        span_start_ns: int,
     ) -> None:
         self.telemetry = telemetry
         call_id = request.get("litellm_call_id")
@@ -84,6 +93,8 @@ class LLMCall:
         self.reported_times = reported_times
         # Attributes the span can still take within the SDK's limit (None: no limit).
         self.room = room
+        # The attempts that fail inside the call, added by the callback and the retry wrappers.
+        self.attempts = Attempts(span_start_ns)
         self._ended = False
 
     @classmethod
@@ -131,16 +142,28 @@ class LLMCall:
                         fit(attributes, max(limit - OUTCOME_ROOM, 0), telemetry.span_attributes)[0]
                     )
                 room = limit - len(on_span)
+            span_start_ns = start_ns if start_ns is not None else time.time_ns()
             span = telemetry.tracer.start_span(
                 f"{operation.name} {model}" if isinstance(model, str) and model else operation.name,
                 context=parent,
                 kind=SpanKind.CLIENT,
                 attributes=on_span,
-                start_time=start_ns if start_ns is not None else time.time_ns(),
+                start_time=span_start_ns,
             )
             started = start_ns if start_ns is not None else perf_counter_ns()
             reported = start_ns is not None
-            return cls(telemetry, operation, request, span, provider, messages, started, reported, room)
+            return cls(
+                telemetry,
+                operation,
+                request,
+                span,
+                provider,
+                messages,
+                started,
+                reported,
+                room,
+                span_start_ns,
+            )
         except Exception:
             report_internal_error(f"starting the span of {operation.name}")
             return None
@@ -167,9 +190,12 @@ class LLMCall:
         self._ended = True
         attributes: dict[str, Any] = {}
         output: list[Message] = []
+        failures = self.attempts.close()
         try:
             reading = read() if read is not None else NOTHING_READ
-            attributes = outcome_attributes(self.request, self.provider, reading, timing)
+            attributes = outcome_attributes(
+                self.request, self.provider, reading, timing, failures, failed=error is not None
+            )
             if (
                 error is None
                 and reading.output is not None
@@ -186,6 +212,8 @@ class LLMCall:
             if output and self.telemetry.content.on_span:
                 on_span[semconv.LLM_RESPONSE_CONTENT] = self.telemetry.content.serialized(output)
             self._set_attributes(on_span)
+            if semconv.LLM_REQUEST_ATTEMPTS in attributes:
+                self._attempt_events(failures)
             self._content_event(output)
         except Exception:
             report_internal_error(f"recording the outcome of {self.operation.name}")
@@ -200,6 +228,24 @@ class LLMCall:
             )
         if on_span:
             self.span.set_attributes(on_span)
+
+    def _attempt_events(self, failures: list[FailedAttempt]) -> None:
+        """An `llm.attempt` event per failed attempt, at the time it failed."""
+        secrets = self._secrets()
+        for index, failure in enumerate(failures):
+            error = error_attributes(failure.error, self.provider, secrets)
+            event = {
+                semconv.LLM_ATTEMPT_INDEX: index,
+                semconv.LLM_ATTEMPT_DURATION: (failure.end_ns - failure.start_ns) / 1e9,
+                semconv.LLM_REQUEST_MODEL: failure.model,
+                semconv.LLM_ROUTER_DEPLOYMENT: failure.deployment,
+                **{name: error.get(name) for name in _ATTEMPT_ERROR_ATTRIBUTES},
+            }
+            self.span.add_event(
+                semconv.LLM_ATTEMPT_EVENT,
+                {name: value for name, value in event.items() if value is not None},
+                timestamp=failure.end_ns,
+            )
 
     def _record_error(self, error: BaseException) -> dict[str, Any]:
         """The error's attributes; its exception event and the span's status recorded."""

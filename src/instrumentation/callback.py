@@ -18,8 +18,10 @@ from litellm.integrations.custom_logger import CustomLogger
 from opentelemetry import context
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
+from .attempts import Attempts, FailedAttempt
+from .attributes.fields import as_name, field
 from .call import LLMCall
-from .claims import CALLS
+from .claims import CALLS, INSIDE_CALL
 from .internal_errors import report_internal_error
 from .operations import OPERATIONS
 from .outcome import Timing
@@ -39,7 +41,10 @@ class CallbackHandler(CustomLogger):
             call_id = kwargs.get("litellm_call_id")
             if not isinstance(call_id, str) or call_id in CALLS.claimed:
                 return
-            if is_instrumentation_enabled():
+            outer = context.get_value(INSIDE_CALL)
+            if outer is not None:  # An attempt a wrapped call makes (a Router's): part of its span.
+                CALLS.claimed.put(call_id, outer)
+            elif is_instrumentation_enabled():
                 CALLS.parents.put(call_id, context.get_current())
             else:
                 CALLS.claimed.put(call_id)  # Suppressed: no span, from the hooks either.
@@ -76,8 +81,13 @@ class CallbackHandler(CustomLogger):
     ) -> None:
         try:
             call_id = kwargs.get("litellm_call_id")
-            if not isinstance(call_id, str) or call_id in CALLS.claimed:
-                return  # A wrapper made this call's span, it was suppressed, or a hook already did.
+            if not isinstance(call_id, str):
+                return
+            if call_id in CALLS.claimed:  # A wrapper makes its span, it was suppressed, or a hook did.
+                attempts = CALLS.claimed.get(call_id)
+                if error is not None and isinstance(attempts, Attempts):
+                    _attempt_failed(attempts, call_id, kwargs, error, start_time, end_time)
+                return
             CALLS.claimed.put(call_id)  # LiteLLM fires both hooks for some calls (sync Responses streams).
             operation = OPERATIONS.get(kwargs.get("call_type"))
             start_ns, end_ns = _ns(start_time), _ns(end_time)
@@ -155,6 +165,30 @@ def _timing(kwargs: Mapping[str, Any], start_ns: int, end_ns: int) -> Timing:
     if first_output is not None and not start_ns <= first_output <= end_ns:
         first_output = None
     return Timing(start_ns, end_ns, first_output=first_output, stream_completed=True)
+
+
+def _attempt_failed(
+    attempts: Attempts,
+    call_id: str,
+    kwargs: Mapping[str, Any],
+    error: BaseException,
+    start_time: Any,
+    end_time: Any,
+) -> None:
+    start_ns, end_ns = _ns(start_time), _ns(end_time)
+    if start_ns is None or end_ns is None:
+        return
+    metadata = (kwargs.get("litellm_params") or {}).get("metadata") or {}
+    model = _qualified_model(kwargs.get("model"), kwargs.get("custom_llm_provider"))
+    attempt = FailedAttempt(
+        error,
+        start_ns,
+        end_ns,
+        as_name(model),
+        as_name(field(metadata.get("model_info"), "id")),
+        as_name(metadata.get("model_group")),
+    )
+    attempts.failed(call_id, attempt)
 
 
 def _exception(kwargs: Mapping[str, Any]) -> BaseException:

@@ -14,6 +14,8 @@ import uuid
 from collections import OrderedDict
 from typing import Any
 
+from opentelemetry import context
+
 DEFAULT_CAPACITY = 10_000
 
 
@@ -31,6 +33,9 @@ class BoundedMap:
             if len(self._entries) > self._capacity:
                 self._entries.popitem(last=False)
 
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._entries.get(key, default)
+
     def pop(self, key: str, default: Any = None) -> Any:
         with self._lock:
             return self._entries.pop(key, default)
@@ -46,11 +51,16 @@ class CallClaims:
     """Call ids whose span is someone else's business, and callers' contexts for the others."""
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
-        # Calls the wrappers traced, or that ran with instrumentation suppressed.
+        # Calls the wrappers traced (-> the `Attempts` of the call they are part of), or that ran with
+        # instrumentation suppressed (-> None).
         self.claimed = BoundedMap(capacity)
         # The caller's OpenTelemetry context of a call only the callback will see.
         self.parents = BoundedMap(capacity)
 
+
+# Set in the context while a wrapped call runs, to its `Attempts`: an entry point that LiteLLM calls from
+# inside another one (a Router's attempt, a retry, a helper) is part of the outer call, not a second span.
+INSIDE_CALL = context.create_key("litellm-instrumentation-inside-call")
 
 # Call ids are process-wide, and so is what LiteLLM's logging threads may still deliver after
 # an uninstrument/instrument cycle: one ledger for the process.

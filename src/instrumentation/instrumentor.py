@@ -52,7 +52,7 @@ from .metrics import Metrics
 from .package import _instruments
 from .telemetry import Telemetry
 from .version import __version__
-from .wrappers import async_wrapper, sync_wrapper
+from .wrappers import async_wrapper, retry_wrapper, sync_wrapper
 
 SCHEMA_URL = Schemas.V1_37_0.value
 
@@ -71,20 +71,25 @@ class LiteLLMInstrumentor(BaseInstrumentor):
         )
         import litellm  # Imported here, not at package import: it takes seconds.
 
-        from .operations import OPERATIONS
+        from .operations import OPERATIONS, RETRIES, ROUTER_OPERATIONS
 
         tracer = trace.get_tracer(__name__, __version__, kwargs.get("tracer_provider"), schema_url=SCHEMA_URL)
         meter = metrics.get_meter(__name__, __version__, kwargs.get("meter_provider"), schema_url=SCHEMA_URL)
         telemetry = Telemetry(tracer, settings, Metrics(meter))
         self.telemetry: Telemetry | None = telemetry  # Manual tracking uses it too.
-        self._wrapped: list[str] = []
-        for name, operation in OPERATIONS.items():
-            entry_point = getattr(litellm, name, None)
-            if not callable(entry_point):
-                continue  # An entry point this LiteLLM release does not have.
-            factory = async_wrapper if inspect.iscoroutinefunction(entry_point) else sync_wrapper
-            wrap_function_wrapper(litellm, name, factory(telemetry, operation))
-            self._wrapped.append(name)
+        self._wrapped: list[tuple[Any, str]] = []
+        for owner, operations in ((litellm, OPERATIONS), (litellm.Router, ROUTER_OPERATIONS)):
+            for name, operation in operations.items():
+                entry_point = getattr(owner, name, None)
+                if not callable(entry_point):
+                    continue  # An entry point this LiteLLM release does not have.
+                factory = async_wrapper if inspect.iscoroutinefunction(entry_point) else sync_wrapper
+                wrap_function_wrapper(owner, name, factory(telemetry, operation))
+                self._wrapped.append((owner, name))
+        for name in RETRIES:
+            if callable(getattr(litellm, name, None)):
+                wrap_function_wrapper(litellm, name, retry_wrapper)
+                self._wrapped.append((litellm, name))
         from .callback import CallbackHandler
 
         self._handler = CallbackHandler(telemetry)
@@ -92,10 +97,8 @@ class LiteLLMInstrumentor(BaseInstrumentor):
         litellm_callbacks.register(self._handler)
 
     def _uninstrument(self, **kwargs: Any) -> None:
-        import litellm
-
-        for name in self._wrapped:
-            unwrap(litellm, name)
+        for owner, name in self._wrapped:
+            unwrap(owner, name)
         self._wrapped = []
         if self._routed:
             litellm_callbacks.unroute()

@@ -8,7 +8,7 @@ what a call's outcome is worth (cost, rates) is decided in `outcome`, from the `
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from . import semconv
@@ -27,7 +27,7 @@ from .attributes.completion import (
 )
 from .attributes.content import Message, input_messages, output_messages
 from .attributes.embedding import embedding_request_attributes, embedding_response_attributes
-from .attributes.fields import as_name, as_number, field, hidden_params
+from .attributes.fields import as_int, as_name, as_number, field, hidden_params
 from .attributes.image import image_request_attributes, image_response_attributes
 from .attributes.moderation import moderation_response_attributes
 from .attributes.rerank import rerank_request_attributes, rerank_response_attributes
@@ -46,6 +46,13 @@ from .attributes.streaming import (
 )
 from .attributes.usage import usage_attributes
 from .outcome import Reading
+
+
+def _fallbacks(hidden: Mapping[str, Any]) -> int | None:
+    """The fallbacks a Router reports on what it returns (a response header it adds)."""
+    headers = hidden.get("additional_headers")
+    value = headers.get("x-litellm-attempted-fallbacks") if isinstance(headers, Mapping) else None
+    return int(value) if isinstance(value, str) and value.isdigit() else as_int(value)
 
 
 @dataclass(frozen=True)
@@ -67,9 +74,12 @@ class StreamShape:
         if not chunks:
             return Reading({}, served_by=served_by)
         text, output = self.text, self.output_messages
+        last = hidden_params(chunks[-1])
         return Reading(
             self.response(chunks),
-            served_by=served_by,
+            served_by=served_by or as_name(last.get("custom_llm_provider")),
+            deployment=as_name(last.get("model_id")),
+            fallbacks=_fallbacks(last),
             usage=self.usage(chunks) if self.usage else None,
             text=(lambda: text(chunks)) if text else None,
             output=(lambda: output(chunks)) if output else None,
@@ -108,6 +118,8 @@ class Operation:
             served_by=as_name(hidden.get("custom_llm_provider")),
             usage=usage,
             cache_hit=hidden.get("cache_hit") is True,
+            deployment=as_name(hidden.get("model_id")),
+            fallbacks=_fallbacks(hidden),
             text=(lambda: text(response)) if text else None,
             output=(lambda: output(response)) if output else None,
         )
@@ -210,4 +222,43 @@ OPERATIONS: Mapping[str, Operation] = {
     "arerank": RERANK,
     "responses": RESPONSES,
     "aresponses": RESPONSES,
+}
+
+
+def _routed(operation: Operation, positional: tuple[str, ...]) -> Operation:
+    """An operation as a `litellm.Router` method serves it: the model is the model group asked for."""
+    read_request = operation.request
+
+    def request(request: Mapping[str, Any]) -> dict[str, Any]:
+        attributes = read_request(request)
+        group = request.get("model")
+        if isinstance(group, str) and group:
+            attributes[semconv.LLM_ROUTER_MODEL_GROUP] = group
+        return attributes
+
+    return replace(operation, positional=positional, request=request)
+
+
+# LiteLLM's retry entry points (`num_retries`): attempts inside the call that made them, never spans.
+RETRIES = (
+    "completion_with_retries",
+    "acompletion_with_retries",
+    "responses_with_retries",
+    "aresponses_with_retries",
+)
+
+# Method of `litellm.Router` -> its operation: one span per Router call, whatever retries and fallbacks
+# it makes (the module entry points it calls for each attempt are part of that span).
+ROUTER_OPERATIONS: Mapping[str, Operation] = {
+    "completion": _routed(CHAT, ("model", "messages")),
+    "acompletion": _routed(CHAT, ("model", "messages")),
+    "text_completion": _routed(TEXT_COMPLETION, ("model", "prompt")),
+    "atext_completion": _routed(TEXT_COMPLETION, ("model", "prompt")),
+    "embedding": _routed(EMBEDDINGS, ("model", "input")),
+    "aembedding": _routed(EMBEDDINGS, ("model", "input")),
+    "image_generation": _routed(IMAGE_GENERATION, ("prompt", "model")),
+    "aimage_generation": _routed(IMAGE_GENERATION, ("prompt", "model")),
+    "amoderation": _routed(MODERATION, ("model", "input")),
+    "arerank": _routed(RERANK, ("model", "query", "documents")),
+    "aresponses": _routed(RESPONSES, ("model", "input")),
 }

@@ -7,11 +7,12 @@ the rules below (stream figures, provider, usage estimate, cost, tokens per seco
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from . import litellm_lookups, semconv
+from .attempts import FailedAttempt
 from .attributes.content import Message
 
 
@@ -28,6 +29,9 @@ class Reading:
     usage: Any = None
     # Whether LiteLLM answered from its response cache (the usage is then the original call's, replayed).
     cache_hit: bool = False
+    # Router calls: the deployment that served (`model_info.id`), and the fallbacks the Router reports.
+    deployment: str | None = None
+    fallbacks: int | None = None
     # The generated text, for a token estimate when the provider reported no usage (chat, text).
     text: Callable[[], str] | None = None
     # Captured content of the result (only called when content is captured).
@@ -69,10 +73,17 @@ class Timing:
 
 
 def outcome_attributes(
-    request: Mapping[str, Any], requested_provider: str | None, reading: Reading, timing: Timing
+    request: Mapping[str, Any],
+    requested_provider: str | None,
+    reading: Reading,
+    timing: Timing,
+    failures: Sequence[FailedAttempt] = (),
+    failed: bool = False,
 ) -> dict[str, Any]:
-    """The `llm.*` attributes of a call's outcome: what was read, plus every derived value."""
+    """The `llm.*` attributes of a call's outcome: what was read, plus every derived value. `failures`
+    are the attempts that failed inside the call; `failed`, whether the call itself did."""
     attributes = dict(reading.attributes)
+    attributes.update(attempt_attributes(reading, failures, failed))
     if timing.stream_completed is not None:
         attributes.update(stream_attributes(timing))
     if requested_provider is None and reading.served_by:
@@ -99,6 +110,25 @@ def outcome_attributes(
     generation_time = timing.generation_time
     if completion_tokens and generation_time > 0:
         attributes[semconv.LLM_RESPONSE_TOKENS_PER_SECOND] = completion_tokens / generation_time
+    return attributes
+
+
+def attempt_attributes(reading: Reading, failures: Sequence[FailedAttempt], failed: bool) -> dict[str, Any]:
+    """How many attempts the call made, and under a Router, which deployment served (or failed last) and
+    how many fallbacks it took. A failed call's last failure is its own error, already among `failures`."""
+    attributes: dict[str, Any] = {}
+    attempts = len(failures) if failed and failures else len(failures) + 1
+    if attempts > 1:
+        attributes[semconv.LLM_REQUEST_ATTEMPTS] = attempts
+    deployment = reading.deployment if not failed else (failures[-1].deployment if failures else None)
+    if deployment:
+        attributes[semconv.LLM_ROUTER_DEPLOYMENT] = deployment
+    fallbacks = reading.fallbacks
+    if fallbacks is None:  # Not reported (a failed call, a stream): the model groups the call left.
+        groups = set(failure.model_group for failure in failures if failure.model_group)
+        fallbacks = len(groups) - 1 if failed else len(groups)
+    if fallbacks > 0:
+        attributes[semconv.LLM_ROUTER_FALLBACKS] = fallbacks
     return attributes
 
 

@@ -55,6 +55,12 @@ LLM_REQUEST_API_BASE = "llm.request.api_base"
 # Router (LiteLLM's Router passes these in the call's metadata)
 LLM_ROUTER_MODEL_GROUP = "llm.router.model_group"
 LLM_ROUTER_DEPLOYMENT = "llm.router.deployment"
+LLM_ROUTER_FALLBACKS = "llm.router.fallbacks"
+LLM_REQUEST_ATTEMPTS = "llm.request.attempts"
+# One event per failed attempt of a call that made more than one.
+LLM_ATTEMPT_EVENT = "llm.attempt"
+LLM_ATTEMPT_INDEX = "llm.attempt.index"
+LLM_ATTEMPT_DURATION = "llm.attempt.duration"
 
 # Completion request
 LLM_REQUEST_MESSAGES_COUNT = "llm.request.messages_count"

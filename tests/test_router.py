@@ -1,0 +1,186 @@
+"""`litellm.Router`: one span per Router call, whatever retries and fallbacks it makes, carrying the
+attempt that served (or the last error) and an `llm.attempt` event per failed attempt."""
+
+from __future__ import annotations
+
+import litellm
+import pytest
+from opentelemetry.trace import StatusCode
+
+from .conftest import MODEL, settled_spans
+from .helpers import expected_cost
+from .openai_server import Scripted, error_body
+
+pytestmark = pytest.mark.usefixtures("instrument")
+
+HI = [{"role": "user", "content": "hi"}]
+CHAT = "/v1/chat/completions"
+
+
+def rate_limited() -> Scripted:
+    return Scripted(status=429, body=error_body("slow down"))
+
+
+@pytest.fixture
+def router(call_args):
+    deployment = {"api_base": call_args["api_base"], "api_key": call_args["api_key"], "max_retries": 0}
+    return litellm.Router(
+        model_list=[
+            {
+                "model_name": "primary",
+                "litellm_params": {"model": MODEL, **deployment},
+                "model_info": {"id": "p-1"},
+            },
+            {
+                "model_name": "backup",
+                "litellm_params": {"model": MODEL, **deployment},
+                "model_info": {"id": "b-1"},
+            },
+        ],
+        fallbacks=[{"primary": ["backup"]}],
+        num_retries=0,
+    )
+
+
+async def _call(router, is_async: bool, stream: bool) -> str:
+    """The answer's text, the Router called as asked."""
+    if is_async:
+        result = await router.acompletion(model="primary", messages=HI, stream=stream)
+        if stream:
+            return "".join([chunk.choices[0].delta.content or "" async for chunk in result if chunk.choices])
+    else:
+        result = router.completion(model="primary", messages=HI, stream=stream)
+        if stream:
+            return "".join(chunk.choices[0].delta.content or "" for chunk in result if chunk.choices)
+    return result.choices[0].message.content
+
+
+def _attempt_events(span) -> list[dict]:
+    return [dict(event.attributes) for event in span.events if event.name == "llm.attempt"]
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+async def test_a_fallback_is_one_span_of_the_group_asked_for(
+    is_async, stream, router, openai_server, exporter
+):
+    openai_server.script(CHAT, rate_limited())
+
+    text = await _call(router, is_async, stream)
+
+    assert text == "Hello from the test server!"
+    (span,) = settled_spans(exporter, 1)
+    assert span.name == "chat primary"
+    assert span.parent is None  # Called from a root context: one trace, this span its root.
+    assert span.status.status_code is StatusCode.UNSET
+    attributes = span.attributes
+    assert attributes["llm.router.model_group"] == "primary"
+    assert attributes["llm.request.model"] == "primary"
+    assert attributes["llm.router.deployment"] == "b-1"
+    assert attributes["llm.router.fallbacks"] == 1
+    assert attributes["llm.request.attempts"] == 2
+    assert attributes["llm.provider"] == "openai"
+    assert attributes["llm.response.model"] == "gpt-4o-mini"
+    if not stream:
+        assert attributes["llm.usage.total_tokens"] == 19
+        assert attributes["llm.cost.total_usd"] == pytest.approx(
+            expected_cost("gpt-4o-mini", 12, 7), rel=1e-9
+        )
+    (attempt,) = _attempt_events(span)
+    assert attempt.pop("llm.attempt.duration") > 0
+    assert attempt.pop("llm.error.message").startswith("litellm.RateLimitError: ")
+    assert attempt == {
+        "llm.attempt.index": 0,
+        "llm.request.model": MODEL,
+        "llm.router.deployment": "p-1",
+        "llm.error.type": "RateLimitError",
+        "llm.error.category": "rate_limit",
+        "llm.error.status_code": 429,
+    }
+    (event,) = [event for event in span.events if event.name == "llm.attempt"]
+    assert span.start_time < event.timestamp < span.end_time
+
+
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+async def test_when_every_deployment_fails_the_span_has_the_error_and_every_attempt(
+    is_async, router, openai_server, exporter
+):
+    openai_server.script(CHAT, rate_limited(), rate_limited())
+
+    with pytest.raises(litellm.RateLimitError):
+        await _call(router, is_async, False)
+
+    (span,) = settled_spans(exporter, 1)
+    assert span.status.status_code is StatusCode.ERROR
+    attributes = span.attributes
+    assert attributes["llm.error.category"] == "rate_limit"
+    assert attributes["llm.router.deployment"] == "b-1"  # The last one tried.
+    assert attributes["llm.router.fallbacks"] == 1
+    assert attributes["llm.request.attempts"] == 2
+    attempts = _attempt_events(span)
+    assert [(a["llm.attempt.index"], a["llm.router.deployment"]) for a in attempts] == [
+        (0, "p-1"),
+        (1, "b-1"),
+    ]
+    assert [a["llm.error.status_code"] for a in attempts] == [429, 429]
+
+
+def test_a_call_served_at_once_has_no_attempts_to_tell(router, exporter):
+    router.completion(model="primary", messages=HI)
+
+    (span,) = settled_spans(exporter, 1)
+    attributes = span.attributes
+    assert attributes["llm.router.deployment"] == "p-1"
+    assert "llm.request.attempts" not in attributes
+    assert "llm.router.fallbacks" not in attributes
+    assert _attempt_events(span) == []
+
+
+def test_a_retry_within_the_group_is_an_attempt_not_a_fallback(call_args, openai_server, exporter):
+    deployment = {"api_base": call_args["api_base"], "api_key": call_args["api_key"], "max_retries": 0}
+    router = litellm.Router(
+        model_list=[
+            {
+                "model_name": "primary",
+                "litellm_params": {"model": MODEL, **deployment},
+                "model_info": {"id": "p-1"},
+            }
+        ],
+        num_retries=1,
+        retry_after=0,
+    )
+    openai_server.script(CHAT, rate_limited())
+
+    router.completion(model="primary", messages=HI)
+
+    (span,) = settled_spans(exporter, 1)
+    attributes = span.attributes
+    assert attributes["llm.request.attempts"] == 2
+    assert "llm.router.fallbacks" not in attributes
+    assert [a["llm.router.deployment"] for a in _attempt_events(span)] == ["p-1"]
+
+
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+async def test_litellms_own_retries_are_attempts_of_one_span(is_async, openai_server, exporter, call_args):
+    """`num_retries=1`: LiteLLM first lets the OpenAI client retry once inside the attempt (two 429s),
+    then retries itself: one span, two attempts, the first an event."""
+    openai_server.script(CHAT, rate_limited(), rate_limited())
+
+    arguments = {**call_args, "num_retries": 1}
+    if is_async:
+        response = await litellm.acompletion(model=MODEL, messages=HI, **arguments)
+    else:
+        response = litellm.completion(model=MODEL, messages=HI, **arguments)
+
+    assert response.choices[0].message.content == "Hello from the test server!"
+    assert len([request for request in openai_server.requests if request.path == CHAT]) == 3
+    (span,) = settled_spans(exporter, 1)
+    assert span.name == f"chat {MODEL}"
+    assert span.status.status_code is StatusCode.UNSET
+    assert span.attributes["llm.request.attempts"] == 2
+    assert "llm.router.fallbacks" not in span.attributes
+    ((index, category, status),) = [
+        (a["llm.attempt.index"], a["llm.error.category"], a["llm.error.status_code"])
+        for a in _attempt_events(span)
+    ]
+    assert (index, category, status) == (0, "rate_limit", 429)
