@@ -216,6 +216,12 @@ DESCRIPTIONS: Mapping[str, Description] = {
     semconv.LLM_USAGE_REASONING_TOKENS: Description(
         "int", "reasoning output tokens; absent when 0", _USAGE, unit="tokens"
     ),
+    semconv.LLM_USAGE_CACHE_CREATION_TOKENS: Description(
+        "int",
+        "input tokens written to the provider's prompt cache, when reported; absent when 0",
+        _USAGE,
+        unit="tokens",
+    ),
     semconv.LLM_USAGE_ESTIMATED: Description(
         "bool",
         "`true`: the provider reported no usage, the counts are LiteLLM's tokenizer's",

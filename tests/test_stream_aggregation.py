@@ -128,6 +128,26 @@ async def test_cached_prompt_tokens_of_a_stream_are_priced_as_litellm_prices_the
     assert cost < expected_cost("gpt-4o-mini", 2000, 300)
 
 
+def test_cache_writes_are_counted_and_priced_as_litellm_prices_them(openai_server, exporter, call_args):
+    """Prompt-cache writes reported in the usage chunk (as Anthropic-style providers report them): counted,
+    with their twin, and the stream's cost is `completion_cost`'s for the same usage."""
+    usage = {
+        "prompt_tokens": 1000,
+        "completion_tokens": 50,
+        "total_tokens": 1050,
+        "cache_creation_input_tokens": 600,
+    }
+    openai_server.script(CHAT, Scripted(chunks=stream_chunks("gpt-4o-mini", PIECES, usage=usage)))
+    list(open_sync(call_args, stream_options={"include_usage": True}))
+
+    attributes = only_span(exporter).attributes
+    assert attributes["llm.usage.cache_creation_tokens"] == 600
+    assert attributes["gen_ai.usage.cache_creation.input_tokens"] == 600
+    response = litellm.ModelResponse(model="gpt-4o-mini", usage=litellm.Usage(**usage))
+    expected = litellm.completion_cost(completion_response=response, custom_llm_provider="openai")
+    assert attributes["llm.cost.total_usd"] == pytest.approx(expected, rel=1e-9)
+
+
 @pytest.mark.parametrize("mode", ["sync", "async"])
 async def test_usage_without_usage_chunk_is_estimated_and_priced(mode, openai_server, exporter, call_args):
     """No usage chunk: LiteLLM's own count is used and marked estimated, and still priced."""

@@ -34,6 +34,10 @@ def usage_attributes(usage: Any) -> dict[str, Any]:
     cached = as_int(field(details, "cached_tokens"))
     if cached:
         attributes[semconv.LLM_USAGE_CACHED_TOKENS] = cached
+    # Anthropic-style prompt caching: tokens written to the provider's cache (LiteLLM's own field name).
+    written = as_int(field(usage, "cache_creation_input_tokens"))
+    if written:
+        attributes[semconv.LLM_USAGE_CACHE_CREATION_TOKENS] = written
     details = field(usage, "completion_tokens_details") or field(usage, "output_tokens_details")
     reasoning = as_int(field(details, "reasoning_tokens"))
     if reasoning:
