@@ -28,7 +28,9 @@ def test_uninstrument_restores_the_exact_original_functions(tracer_provider, exp
         *((litellm, name) for name in (*operations.OPERATIONS, *operations.RETRIES)),
         *((litellm.Router, name) for name in operations.ROUTER_OPERATIONS),
     ]
-    originals = {(owner, name): getattr(owner, name) for owner, name in wrapped}
+    # Every entry point this LiteLLM release has (1.108 has no `Router.amoderation`).
+    originals = {(owner, name): getattr(owner, name) for owner, name in wrapped if hasattr(owner, name)}
+    assert len(originals) >= len(operations.OPERATIONS) + 10
     instrumentor = LiteLLMInstrumentor()
     instrumentor.instrument(tracer_provider=tracer_provider)
     assert all(getattr(*key) is not original for key, original in originals.items())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import litellm
 import pytest
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import SpanLimits, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
@@ -98,3 +98,33 @@ def test_one_tag_stays_when_there_is_room(limited, call_args):
         assert "llm.context.tags.tier" not in attributes
         assert attributes["llm.context.tags_dropped"] == 1
         assert attributes["llm.usage.total_tokens"] == 19
+
+
+def test_a_providers_own_lower_limit_still_keeps_the_protected_attributes(call_args):
+    """`SpanLimits` given to the provider is not visible before the SDK evicts: the protected attributes
+    are set last and again after its first eviction, and the evicted tags are counted."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(span_limits=SpanLimits(max_span_attributes=40))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    instrumentor = LiteLLMInstrumentor()
+    instrumentor.instrument(tracer_provider=provider)
+    try:
+        with llm_context(tags=TAGS, **IDS):
+            litellm.completion(model=MODEL, messages=HI, **call_args)
+    finally:
+        instrumentor.uninstrument()
+
+    span = only_span(exporter)
+    attributes = dict(span.attributes)
+    assert len(attributes) == 40
+    for name, value in IDS.items():
+        assert attributes[f"llm.context.{name}"] == value
+    assert (attributes["llm.operation"], attributes["llm.provider"], attributes["llm.request.model"]) == (
+        "chat",
+        "openai",
+        MODEL,
+    )
+    assert (attributes["llm.usage.total_tokens"], attributes["llm.vendor"]) == (19, "litellm")
+    assert attributes["llm.cost.total_usd"] == pytest.approx(expected_cost("gpt-4o-mini", 12, 7), rel=1e-9)
+    kept = [name for name in attributes if name.startswith("llm.context.tags.")]
+    assert attributes["llm.context.tags_dropped"] == len(TAGS) - len(kept)

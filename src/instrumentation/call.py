@@ -27,7 +27,7 @@ from .internal_errors import report_internal_error
 from .litellm_lookups import requested_provider
 from .operations import Operation
 from .outcome import NOTHING_READ, Reading, Timing, outcome_attributes
-from .span_limits import OUTCOME_ROOM, fit
+from .span_limits import OUTCOME_ROOM, fit, protected_last, restore
 from .telemetry import Telemetry
 
 # Request keyword arguments whose values are secrets: blanked out of error messages.
@@ -62,6 +62,7 @@ class LLMCall:
         "request",
         "room",
         "span",
+        "start_attributes",
         "started",
         "telemetry",
     )
@@ -76,7 +77,7 @@ class LLMCall:
         input_messages: list[Message],
         started: int,
         reported_times: bool,
-        room: int | None,
+        start_attributes: Mapping[str, Any],
         span_start_ns: int,
     ) -> None:
         self.telemetry = telemetry
@@ -91,8 +92,10 @@ class LLMCall:
         # (callback, manual), else `perf_counter_ns` (the wrappers measure durations themselves).
         self.started = started
         self.reported_times = reported_times
-        # Attributes the span can still take within the SDK's limit (None: no limit).
-        self.room = room
+        # What the span started with, and how many more attributes it can take (None: no limit).
+        self.start_attributes = start_attributes
+        limit = telemetry.attribute_limit
+        self.room = None if limit is None else limit - len(start_attributes)
         # The attempts that fail inside the call, added by the callback and the retry wrappers.
         self.attempts = Attempts(span_start_ns)
         self._ended = False
@@ -135,13 +138,11 @@ class LLMCall:
             except Exception:
                 report_internal_error(f"reading the request of {operation.name}")
             on_span = telemetry.span_attributes(attributes)
-            limit, room = telemetry.attribute_limit, None
-            if limit is not None:
-                if len(on_span) > limit - OUTCOME_ROOM:
-                    on_span = telemetry.span_attributes(
-                        fit(attributes, max(limit - OUTCOME_ROOM, 0), telemetry.span_attributes)[0]
-                    )
-                room = limit - len(on_span)
+            limit = telemetry.attribute_limit
+            if limit is not None and len(on_span) > limit - OUTCOME_ROOM:
+                room = max(limit - OUTCOME_ROOM, 0)
+                on_span = telemetry.span_attributes(fit(attributes, room, telemetry.span_attributes)[0])
+            on_span = protected_last(on_span)
             span_start_ns = start_ns if start_ns is not None else time.time_ns()
             span = telemetry.tracer.start_span(
                 f"{operation.name} {model}" if isinstance(model, str) and model else operation.name,
@@ -161,7 +162,7 @@ class LLMCall:
                 messages,
                 started,
                 reported,
-                room,
+                on_span,
                 span_start_ns,
             )
         except Exception:
@@ -227,7 +228,9 @@ class LLMCall:
                 fit(attributes, self.room, self.telemetry.span_attributes)[0]
             )
         if on_span:
-            self.span.set_attributes(on_span)
+            self.span.set_attributes(protected_last(on_span))
+        if getattr(self.span, "dropped_attributes", 0):  # A limit lower than the environment's.
+            restore(self.span, {**self.start_attributes, **on_span})
 
     def _attempt_events(self, failures: list[FailedAttempt]) -> None:
         """An `llm.attempt` event per failed attempt, at the time it failed."""

@@ -5,8 +5,11 @@ attributes per span and evicts the oldest beyond that: the request's, `llm.reque
 attributes are fitted before they are set, deterministically: `llm_context` tags give way first (the
 last in name order first), then list-valued attributes, then the other optional ones (the last read
 first). The protected ones (operation, provider, model, usage, cost, errors, context ids) always stay,
-and `llm.context.tags_dropped` says how many tags were left off. A tracer provider built with its own
-`SpanLimits` is not seen here (only the SDK's private fields hold them): the environment's limit is.
+and `llm.context.tags_dropped` says how many tags were left off.
+
+A tracer provider built with a lower limit of its own (`SpanLimits`) is only seen once the SDK evicted
+attributes (its private fields hold the limit): the protected ones are set last, so the optional ones go
+first, and once the SDK reports drops they are set again and the missing tags counted.
 """
 
 from __future__ import annotations
@@ -66,6 +69,25 @@ def fit(
             break
         del kept[name]
     return kept, len(dropped_tags)
+
+
+def protected_last(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """The attributes with the protected ones last: the SDK evicts the oldest first."""
+    ordered = {name: value for name, value in attributes.items() if not _protected(name)}
+    ordered.update((name, value) for name, value in attributes.items() if _protected(name))
+    return ordered
+
+
+def restore(span: Any, attributes: Mapping[str, Any]) -> None:
+    """After the SDK evicted attributes of `span` (set from `attributes`): the protected ones set again,
+    and the tags it evicted added to `llm.context.tags_dropped`."""
+    span.set_attributes({name: value for name, value in attributes.items() if _protected(name)})
+    present = getattr(span, "attributes", None) or {}
+    tags = [name for name in attributes if name.startswith(semconv.LLM_CONTEXT_TAGS_PREFIX)]
+    evicted = sum(1 for name in tags if name not in present)
+    if evicted:
+        earlier = attributes.get(semconv.LLM_CONTEXT_TAGS_DROPPED) or 0
+        span.set_attribute(semconv.LLM_CONTEXT_TAGS_DROPPED, earlier + evicted)
 
 
 def _protected(name: str) -> bool:
