@@ -35,17 +35,21 @@ def limited(request, monkeypatch):
     instrumentor.uninstrument()
 
 
-def _kept_within_limit(span, limit: int) -> dict:
-    attributes = dict(span.attributes)
-    assert span.dropped_attributes == 0  # We fitted the span; the SDK evicted nothing.
-    assert len(attributes) <= limit
-    for name, value in IDS.items():
-        assert attributes[f"llm.context.{name}"] == value
+def _check_identity(attributes: dict) -> None:
+    """The protected attributes that say who made which call."""
+    assert {name: attributes[f"llm.context.{name}"] for name in IDS} == IDS
     assert (attributes["llm.operation"], attributes["llm.provider"], attributes["llm.request.model"]) == (
         "chat",
         "openai",
         MODEL,
     )
+
+
+def _kept_within_limit(span, limit: int) -> dict:
+    attributes = dict(span.attributes)
+    assert span.dropped_attributes == 0  # We fitted the span; the SDK evicted nothing.
+    assert len(attributes) <= limit
+    _check_identity(attributes)
     kept = sorted(name.removeprefix("llm.context.tags.") for name in attributes if ".tags." in name)
     assert kept == sorted(TAGS)[: len(kept)]  # The first in name order stay.
     assert attributes["llm.context.tags_dropped"] == len(TAGS) - len(kept)
@@ -117,13 +121,7 @@ def test_a_providers_own_lower_limit_still_keeps_the_protected_attributes(call_a
     span = only_span(exporter)
     attributes = dict(span.attributes)
     assert len(attributes) == 40
-    for name, value in IDS.items():
-        assert attributes[f"llm.context.{name}"] == value
-    assert (attributes["llm.operation"], attributes["llm.provider"], attributes["llm.request.model"]) == (
-        "chat",
-        "openai",
-        MODEL,
-    )
+    _check_identity(attributes)
     assert (attributes["llm.usage.total_tokens"], attributes["llm.vendor"]) == (19, "litellm")
     assert attributes["llm.cost.total_usd"] == pytest.approx(expected_cost("gpt-4o-mini", 12, 7), rel=1e-9)
     kept = [name for name in attributes if name.startswith("llm.context.tags.")]
