@@ -248,6 +248,15 @@ def test_the_summary_shows_them(mixed, capsys):
     assert day.split() == ["2023-11-15", "3", "0", "0", "0", "0", "1", "0", "1"]
 
 
+def test_without_cache_hits_or_retries_the_breakdowns_have_no_columns_of_zeros(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path}/plain.db"
+    export(url, [llm_span(chat_attributes(**{"llm.cost.total_usd": 0.5}))])
+    out = run(capsys, "--store", url, "summary")
+    assert re.search(r"^cache hits\s+0$", out, re.M) and re.search(r"^attempts\s+1$", out, re.M)
+    header = next(line for line in out.splitlines() if line.startswith("model "))
+    assert header.split() == ["model", "calls", "input", "output", "total", "tokens", "cost", "(USD)"]
+
+
 def test_the_json_summary_and_user_report_carry_them(mixed, capsys, tmp_path):
     summary = json.loads(run(capsys, "--store", mixed, "summary", "--json"))
     figures = {
