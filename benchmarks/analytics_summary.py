@@ -41,6 +41,7 @@ def rows(count: int, seed: int = 1):
         failed = rng.random() < 0.05
         prompt, completion = rng.randrange(1, 4000), rng.randrange(0, 1000)
         moment = start + timedelta(seconds=index * 30 + rng.random())
+        hit = not failed and index % 20 == 0  # Answered from LiteLLM's cache.
         yield {
             "id": f"{index:048x}",
             "trace_id": f"{index:032x}",
@@ -59,7 +60,10 @@ def rows(count: int, seed: int = 1):
             "total_tokens": None if failed else prompt + completion,
             "latency_ms": rng.random() * 5000,
             "time_to_first_token_ms": rng.random() * 800 if index % 3 == 0 else None,
-            "cost_usd": None if failed else (prompt + completion) * 1e-6,
+            "cost_usd": None if failed else 0.0 if hit else (prompt + completion) * 1e-6,
+            "cache_hit": hit,
+            "saved_cost_usd": (prompt + completion) * 1e-6 if hit else None,
+            "attempts": 2 if index % 25 == 0 else 1,
             "temperature": 0.2,
             "max_tokens": 1000,
             "user_id": f"user-{index % 500}",

@@ -137,6 +137,9 @@ COLUMN_NOTES: Mapping[str, str] = {
     "api_type": "for LiteLLM calls (no such attribute), the operation",
     "error_message": "else, for a failed span, its status description",
     "time_to_first_token_ms": "the attribute's seconds \u00d7 1000",
+    "cache_hit": "`false` when the span has no such attribute (the call was not answered from the cache)",
+    "attempts": "`1` when the span has no such attribute (one attempt); a value that is not a whole number "
+    "of at least 1 leaves NULL",
 }
 
 
@@ -248,8 +251,10 @@ def _status_categories() -> dict[str, list[int]]:
 
 
 def known_names() -> set[str]:
-    """Every attribute, event, metric and dimension name the code emits (prefixes end with a dot)."""
+    """Every attribute, event, metric and dimension name the code emits, and every attribute the store
+    reads into a column (prefixes end with a dot)."""
     names = set(attribute_table.attribute_names()) | {twin for _, twin in twins()}
+    names |= set(rows.COLUMN_OF_ATTRIBUTE)
     for metric in recorded_metrics():
         names |= {metric.name, *metric_dimensions(metric)}
     for event, attributes in EVENTS.items():

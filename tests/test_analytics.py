@@ -77,6 +77,12 @@ def generated_spans(count: int = 160, seed: int = 7) -> list[Any]:
                 attributes["llm.cost.total_usd"] = round(rng.random() / 100, 8)
             if rng.random() < 0.4:
                 attributes["llm.response.time_to_first_token"] = rng.random()
+            if index % 9 == 4:  # Answered from LiteLLM's cache: no cost, what it would have cost saved.
+                attributes["llm.response.cache_hit"] = True
+                attributes["llm.cost.saved_usd"] = attributes.pop("llm.cost.total_usd", 0.005)
+                attributes["llm.cost.total_usd"] = 0.0
+        if index % 7 == 3:  # Retried, whatever the outcome.
+            attributes["llm.request.attempts"] = 2 + index % 3
         duration = rng.randrange(10, 5000) * 1_000_000 + rng.randrange(0, 1000)
         spans.append(llm_span(attributes, start_ns=start, duration_ns=duration, error=error))
     return spans
@@ -123,12 +129,30 @@ def filled(request, tmp_path, instrument, tracer_provider, openai_server, call_a
 
 
 def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Tokens of the calls a provider processed; cache hits apart; attempts NULL (older rows) as 1."""
+    processed = [row for row in rows if not row["cache_hit"]]
+    hits = [row for row in rows if row["cache_hit"]]
+    attempts = [1 if row["attempts"] is None else row["attempts"] for row in rows]
     return {
         "calls": len(rows),
-        "input_tokens": sum(row["input_tokens"] or 0 for row in rows),
-        "output_tokens": sum(row["output_tokens"] or 0 for row in rows),
-        "total_tokens": sum(row["total_tokens"] or 0 for row in rows),
+        "input_tokens": sum(row["input_tokens"] or 0 for row in processed),
+        "output_tokens": sum(row["output_tokens"] or 0 for row in processed),
+        "total_tokens": sum(row["total_tokens"] or 0 for row in processed),
         "cost_usd": sum(row["cost_usd"] or 0 for row in rows),
+        "cache_hits": len(hits),
+        "cache_hit_tokens": sum(row["total_tokens"] or 0 for row in hits),
+        "saved_cost_usd": sum(row["saved_cost_usd"] or 0 for row in rows),
+        "retried_calls": sum(count > 1 for count in attempts),
+        "attempts": sum(attempts),
+    }
+
+
+def approx_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    """A breakdown entry, its sums of floats compared to within rounding."""
+    return {
+        **entry,
+        "cost_usd": pytest.approx(entry["cost_usd"], abs=1e-12),
+        "saved_cost_usd": pytest.approx(entry["saved_cost_usd"], abs=1e-12),
     }
 
 
@@ -159,6 +183,12 @@ def check_stats(stats: UsageStats, rows: list[dict[str, Any]]) -> None:
     assert stats.total_output_tokens == expected["output_tokens"]
     assert stats.total_tokens == expected["total_tokens"]
     assert stats.total_cost_usd == pytest.approx(expected["cost_usd"], rel=1e-9, abs=1e-12)
+    assert (stats.cache_hits, stats.cache_hit_tokens) == (
+        expected["cache_hits"],
+        expected["cache_hit_tokens"],
+    )
+    assert stats.saved_cost_usd == pytest.approx(expected["saved_cost_usd"], rel=1e-9, abs=1e-12)
+    assert (stats.retried_calls, stats.total_attempts) == (expected["retried_calls"], expected["attempts"])
     latencies = [row["latency_ms"] for row in rows if row["latency_ms"] is not None]
     ttfts = [row["time_to_first_token_ms"] for row in rows if row["time_to_first_token_ms"] is not None]
     assert stats.avg_latency_ms == (pytest.approx(sum(latencies) / len(latencies)) if latencies else None)
@@ -183,10 +213,7 @@ def check_stats(stats: UsageStats, rows: list[dict[str, Any]]) -> None:
         got = getattr(stats, name)
         assert set(got) == set(want), name
         for value, entry in want.items():
-            assert got[value] == {**entry, "cost_usd": pytest.approx(entry["cost_usd"], abs=1e-12)}, (
-                name,
-                value,
-            )
+            assert got[value] == approx_entry(entry), (name, value)
     assert list(stats.by_day) == sorted(stats.by_day)
     costs = [entry["cost_usd"] for entry in stats.by_model.values()]
     assert costs == sorted(costs, reverse=True)
@@ -203,6 +230,9 @@ def test_stats_match_plain_python(filled):
     assert set(stats.to_dict()) == {field for field in UsageStats.__dataclass_fields__}
     real = stats.by_user["u-real"]
     assert real["calls"] == 3 and real["total_tokens"] > 0 and real["cost_usd"] > 0
+    # The generated calls include cache hits and retries; the real ones were neither.
+    assert (stats.cache_hits, stats.retried_calls) == (14, 23)  # Of the 160 generated with seed 7.
+    assert (real["cache_hits"], real["retried_calls"], real["attempts"]) == (0, 0, 3)
     assert stats.error_categories["rate_limit"] >= 1
 
 
@@ -296,10 +326,7 @@ def test_groups_summary_and_period(filled):
     recent = [row for row in rows if row["timestamp"][:10] >= next(iter(period))]
     assert sum(entry["calls"] for entry in period.values()) == len(recent)
     for day, entry in period.items():
-        assert entry == {
-            **totals([r for r in recent if r["timestamp"][:10] == day]),
-            "cost_usd": pytest.approx(entry["cost_usd"]),
-        }
+        assert entry == approx_entry(totals([r for r in recent if r["timestamp"][:10] == day]))
 
 
 def test_export_user_report(filled, tmp_path):
@@ -319,8 +346,7 @@ def test_export_user_report(filled, tmp_path):
     assert report["overall_stats"]["total_calls"] == len(rows)
     assert report["total_sessions"] == len({row["session_id"] for row in rows} - {None})
     assert report["sessions"] == {
-        key: {**value, "cost_usd": pytest.approx(value["cost_usd"])}
-        for key, value in group(rows, lambda row: row["session_id"]).items()
+        key: approx_entry(value) for key, value in group(rows, lambda row: row["session_id"]).items()
     }
     recent = [row for row in rows if row["timestamp"] >= "2024"]
     assert report["last_30_days"]["calls"] == len(recent)

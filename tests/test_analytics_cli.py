@@ -62,7 +62,10 @@ def test_summary(store, capsys):
     assert re.search(rf"^calls\s+{len(rows)}$", out, re.M)
     assert "p50 / p95 / p99 latency (ms)" in out and "error category" in out
     header = next(line for line in out.splitlines() if line.startswith("model "))
-    assert header.split() == ["model", "calls", "input", "output", "total", "tokens", "cost", "(USD)"]
+    assert header.split() == [
+        *("model", "calls", "input", "output", "total", "tokens", "cost", "(USD)"),
+        *("cache", "hits", "saved", "(USD)", "retried"),
+    ]
 
 
 @pytest.mark.parametrize(

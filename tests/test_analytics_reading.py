@@ -15,7 +15,7 @@ import pytest
 from instrumentation.analytics import UsageAnalyzer
 from instrumentation.store import jsonl_reader, sqlite_reader
 
-from .test_analytics import FILTERS, check_stats, export, filled, generated_spans, stored  # noqa: F401 (a fixture)
+from .test_analytics import FILTERS, check_stats, export, filled, generated_spans, stored, totals  # noqa: F401 (a fixture)
 from .test_store_schema import V1_ROW, make_v1_store
 from .test_store_support import START_NS, chat_attributes, llm_span
 
@@ -140,10 +140,25 @@ def test_a_store_of_schema_version_1(tmp_path):
         None,
     )
     assert stats.by_model == {
-        "gpt-4": {"calls": 1, "input_tokens": 3, "output_tokens": 0, "total_tokens": 0, "cost_usd": 0.0}
+        "gpt-4": {
+            "calls": 1,
+            "input_tokens": 3,
+            "output_tokens": 0,
+            "total_tokens": 0,
+            "cost_usd": 0.0,
+            # No cache_hit and attempts in a version 1 row: a call a provider answered, in one attempt.
+            "cache_hits": 0,
+            "cache_hit_tokens": 0,
+            "saved_cost_usd": 0.0,
+            "retried_calls": 0,
+            "attempts": 1,
+        }
     }
+    assert (stats.cache_hits, stats.retried_calls, stats.total_attempts) == (0, 0, 1)
     frame = analyzer.to_polars()
-    assert frame.select("id", "time_to_first_token_ms", "extras").rows() == [(V1_ROW["id"], None, None)]
+    assert frame.select("id", "time_to_first_token_ms", "extras", "cache_hit", "attempts").rows() == [
+        (V1_ROW["id"], None, None, None, None)
+    ]
     assert analyzer.get_stats(tags={"tier": "pro"}).total_calls == 0
 
 
@@ -210,12 +225,25 @@ def test_a_jsonl_value_of_the_wrong_type_is_null(tmp_path):
     """A row no writer of the store makes (text for a token count) does not stop the reading."""
     path = tmp_path / "calls.jsonl"
     export(f"jsonl://{path}", generated_spans(10, seed=2))
-    odd = {"id": "odd", "timestamp": "2023-11-20T00:00:00.000000Z", "input_tokens": "many", "cost_usd": 2}
+    odd = {
+        "id": "odd",
+        "timestamp": "2023-11-20T00:00:00.000000Z",
+        "input_tokens": "many",
+        "cost_usd": 2,
+        "cache_hit": 1,
+        "attempts": True,
+    }
     with open(path, "a") as file:
         file.write(json.dumps(odd) + "\n")
-    rows = [row for row in stored(f"jsonl://{path}") if row["id"] != "odd"]
+    read = stored(f"jsonl://{path}")  # Line by line: Polars' reader refuses the file.
+    rows = [row for row in read if row["id"] != "odd"]
     assert len(rows) == 10
+    (odd_row,) = [row for row in read if row["id"] == "odd"]
+    assert (odd_row["input_tokens"], odd_row["cache_hit"], odd_row["attempts"]) == (None, None, None)
+    # The booleans of the other rows read as booleans: one cache hit (index 4), whose tokens are not counted.
+    assert sorted(row["cache_hit"] for row in rows) == [False] * 9 + [True]
     stats = UsageAnalyzer(str(path)).get_stats()
     assert stats.total_calls == 11
-    assert stats.total_input_tokens == sum(row["input_tokens"] or 0 for row in rows)
+    assert stats.total_input_tokens == totals(rows)["input_tokens"]
+    assert (stats.cache_hits, stats.total_attempts) == (1, totals(rows)["attempts"] + 1)
     assert stats.total_cost_usd == pytest.approx(sum(row["cost_usd"] or 0 for row in rows) + 2, abs=1e-12)

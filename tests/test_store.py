@@ -105,6 +105,9 @@ def test_success_row(store_url):
         "latency_ms": 1500.0,
         "time_to_first_token_ms": None,
         "cost_usd": 6e-06,
+        "cache_hit": False,  # No llm.response.cache_hit: not answered from the cache.
+        "saved_cost_usd": None,
+        "attempts": 1,  # No llm.request.attempts: one attempt.
         "temperature": 0.2,
         "max_tokens": 100,
         "user_id": "u-1",

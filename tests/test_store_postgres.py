@@ -10,7 +10,7 @@ from opentelemetry.sdk.trace.export import SpanExportResult
 
 from instrumentation.store import StoreSpanExporter, StoreVersionError, migrate
 
-from .test_store_schema import check_migrated_v1_store, make_v1_store
+from .test_store_schema import check_migrated_store, check_migrated_v1_store, make_old_store, make_v1_store
 from .test_store_support import START_NS, chat_attributes, llm_span, stored_rows
 
 INJECTION = "x'); DROP TABLE llm_calls; --"
@@ -47,6 +47,15 @@ def sample_spans() -> list:
             start_ns=START_NS + 999_999_999,
         ),
         llm_span(chat_attributes(**{"llm.request.model": INJECTION, "llm.context.user_id": "'; --\"\\"})),
+        llm_span(
+            chat_attributes(
+                **{"llm.response.cache_hit": True, "llm.cost.total_usd": 0.0, "llm.cost.saved_usd": 3.5e-05}
+            ),
+            start_ns=START_NS + 3,
+        ),
+        llm_span(
+            chat_attributes(**{"llm.request.attempts": 3, "llm.router.fallbacks": 1}), start_ns=START_NS + 4
+        ),
     ]
 
 
@@ -60,7 +69,12 @@ def test_round_trip_gives_the_same_rows_as_sqlite(postgres_url, tmp_path):
 
     rows = read(postgres_url)
     assert rows == read(sqlite_url)
-    assert len(rows) == 5
+    assert len(rows) == 7
+    assert sorted((row["cache_hit"], row["saved_cost_usd"], row["attempts"]) for row in rows) == [
+        *[(False, None, 1)] * 5,
+        (False, None, 3),
+        (True, 3.5e-05, 1),
+    ]
     assert {row["status"] for row in rows} == {"success", "error", "timeout"}
     assert sorted(row["timestamp"] for row in rows)[0] == "2023-11-14T22:13:20.123456Z"
     assert any(row["model"] == INJECTION for row in rows)  # Stored verbatim, the table still there.
@@ -74,8 +88,10 @@ def test_timestamps_are_real_timestamps_in_postgresql(postgres_url):
     with engine.connect() as connection:
         kind = connection.execute(sa.text("SELECT pg_typeof(timestamp)::text FROM llm_calls")).scalar()
         extras = connection.execute(sa.text("SELECT extras ->> 'llm.vendor' FROM llm_calls")).scalar()
+        hit = connection.execute(sa.text("SELECT pg_typeof(cache_hit)::text, cache_hit FROM llm_calls")).one()
     engine.dispose()
     assert (kind, extras) == ("timestamp with time zone", "litellm")
+    assert tuple(hit) == ("boolean", False)  # A real boolean.
 
 
 def test_a_database_that_goes_away_and_comes_back_loses_nothing(postgres_server, postgres_url, caplog):
@@ -138,8 +154,35 @@ def test_nul_characters_are_replaced_not_refused(postgres_url, caplog):
 
 def test_migration_from_v1_in_postgresql(postgres_url):
     make_v1_store(postgres_url)
-    assert migrate(postgres_url) == (1, 2)
+    assert migrate(postgres_url) == (1, 3)
     check_migrated_v1_store(postgres_url)
+
+
+def test_migration_from_v2_in_postgresql(postgres_url):
+    row = make_old_store(postgres_url, 2)
+    assert migrate(postgres_url) == (2, 3)
+    assert migrate(postgres_url) == (3, 3)
+    check_migrated_store(postgres_url, 2, row)
+    engine = sa.create_engine(postgres_url)
+    with engine.connect() as connection:
+        kinds = dict(
+            connection.execute(
+                sa.text(
+                    "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = "
+                    "'llm_calls' AND column_name IN ('cache_hit', 'saved_cost_usd', 'attempts')"
+                )
+            ).all()
+        )
+    engine.dispose()
+    assert kinds == {"cache_hit": "boolean", "saved_cost_usd": "double precision", "attempts": "bigint"}
+
+
+def test_a_v2_postgresql_store_reads_null_for_the_new_columns(postgres_url):
+    """Read as it is, not migrated: the columns it does not have are NULL."""
+    row = make_old_store(postgres_url, 2)
+    (read_row,) = read(postgres_url)
+    assert {name: read_row[name] for name in row} == row
+    assert (read_row["cache_hit"], read_row["saved_cost_usd"], read_row["attempts"]) == (None, None, None)
 
 
 def test_a_newer_postgresql_store_is_refused(postgres_url):
@@ -148,5 +191,5 @@ def test_a_newer_postgresql_store_is_refused(postgres_url):
     with engine.begin() as connection:
         connection.execute(sa.text("INSERT INTO schema_version (version, applied_at) VALUES (9, 'later')"))
     engine.dispose()
-    with pytest.raises(StoreVersionError, match="schema version 9, newer than the version 2"):
+    with pytest.raises(StoreVersionError, match="schema version 9, newer than the version 3"):
         StoreSpanExporter(postgres_url)

@@ -16,6 +16,12 @@ min_latency_ms, max_latency_ms, tags), added to those given to the analyzer. Row
 question is asked, the filter pushed down to the store (SQL WHERE with bound parameters, or the JSONL
 scan). Unknown values (NULL tokens, cost, latency) count as nothing in sums and are left out of averages
 and percentiles. Percentiles interpolate linearly between the two nearest values.
+
+Tokens count what providers processed: the calls LiteLLM answered from its response cache (`cache_hit`)
+are left out of the token totals and counted apart (`cache_hits`, `cache_hit_tokens`, `saved_cost_usd`);
+their cost is 0, as stored. `retried_calls` are the calls that made more than one provider attempt,
+`total_attempts` the attempts of all calls. Rows of stores older than schema version 3 have no
+`cache_hit` or `attempts`: they count as calls a provider answered, in one attempt.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -59,6 +66,11 @@ class UsageStats:
     p50_ttft_ms: float | None = None
     p95_ttft_ms: float | None = None
     total_cost_usd: float = 0.0
+    cache_hits: int = 0
+    cache_hit_tokens: int = 0
+    saved_cost_usd: float = 0.0
+    retried_calls: int = 0
+    total_attempts: int = 0
     error_categories: dict[str, int] = dataclasses.field(default_factory=dict)
     by_model: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
     by_operation: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
@@ -72,12 +84,21 @@ class UsageStats:
 
 
 def _totals() -> list[pl.Expr]:
+    hit = pl.col("cache_hit").fill_null(False)  # NULL: a row written before the store knew of caching.
+    attempts = pl.col("attempts").fill_null(1)  # NULL: written before it knew of retries (or not a count).
     return [
         pl.len().alias("calls"),
-        pl.col("input_tokens").sum().alias("input_tokens"),
-        pl.col("output_tokens").sum().alias("output_tokens"),
-        pl.col("total_tokens").sum().alias("total_tokens"),
+        # Tokens the providers processed: a cache hit's replayed usage is not counted again. (`when`, which
+        # leaves NULL elsewhere, is quicker here than `filter`.)
+        pl.when(~hit).then(pl.col("input_tokens")).sum().alias("input_tokens"),
+        pl.when(~hit).then(pl.col("output_tokens")).sum().alias("output_tokens"),
+        pl.when(~hit).then(pl.col("total_tokens")).sum().alias("total_tokens"),
         pl.col("cost_usd").sum().alias("cost_usd"),
+        hit.sum().alias("cache_hits"),
+        pl.when(hit).then(pl.col("total_tokens")).sum().alias("cache_hit_tokens"),
+        pl.col("saved_cost_usd").sum().alias("saved_cost_usd"),
+        (attempts > 1).sum().alias("retried_calls"),
+        attempts.sum().alias("attempts"),
     ]
 
 
@@ -88,7 +109,17 @@ def _entry(row: dict[str, Any]) -> dict[str, Any]:
         "output_tokens": int(row["output_tokens"] or 0),
         "total_tokens": int(row["total_tokens"] or 0),
         "cost_usd": float(row["cost_usd"] or 0.0),
+        "cache_hits": int(row["cache_hits"] or 0),
+        "cache_hit_tokens": int(row["cache_hit_tokens"] or 0),
+        "saved_cost_usd": float(row["saved_cost_usd"] or 0.0),
+        "retried_calls": int(row["retried_calls"] or 0),
+        "attempts": int(row["attempts"] or 0),
     }
+
+
+def _zero_entry() -> dict[str, Any]:
+    """The entry of a key without calls: every figure 0."""
+    return _entry(defaultdict(int))
 
 
 def _float(value: Any) -> float | None:
@@ -101,7 +132,8 @@ def _copied(value: Any) -> Any:
 
 
 def breakdown(frame: pl.DataFrame, column: str) -> dict[str, dict[str, Any]]:
-    """Per value of `column`: calls, tokens, cost; by cost then calls, largest first (days in order)."""
+    """Per value of `column`: calls, tokens, cost, cache hits, retries (the `UsageStats` totals, named
+    without their `total_`); by cost then calls, largest first (days in order)."""
     grouped = frame.group_by(pl.col(column).fill_null(NONE_KEY).alias("key")).agg(_totals())
     if column == "day":
         grouped = grouped.sort("key")
@@ -150,6 +182,11 @@ def compute_stats(frame: pl.DataFrame) -> UsageStats:
         p50_ttft_ms=t50,
         p95_ttft_ms=t95,
         total_cost_usd=totals["cost_usd"],
+        cache_hits=totals["cache_hits"],
+        cache_hit_tokens=totals["cache_hit_tokens"],
+        saved_cost_usd=totals["saved_cost_usd"],
+        retried_calls=totals["retried_calls"],
+        total_attempts=totals["attempts"],
         error_categories={row[0]: int(row[1]) for row in categories.iter_rows()},
         **{name: breakdown(frame, column) for name, column in BREAKDOWNS.items()},
     )
@@ -204,8 +241,9 @@ class UsageAnalyzer:
         return self.group_usage("source_id", **filters)
 
     def group_usage(self, column: str, **filters: Any) -> list[dict[str, Any]]:
-        """A row per value of `column` (user_id, session_id, source_id, model...): key, calls, failed_calls,
-        tokens, cost_usd, avg_latency_ms, first and last call, users and sessions; by cost, largest first."""
+        """A row per value of `column` (user_id, session_id, source_id, model...): key, the figures of a
+        breakdown (calls, tokens, cost_usd, cache hits, retries), failed_calls, avg_latency_ms, first and
+        last call, users and sessions; by cost, largest first."""
         frame = self._rows(filters)
         if frame.height == 0:
             return []
@@ -243,8 +281,7 @@ class UsageAnalyzer:
         today = datetime.now(timezone.utc).date()
         period = [(today - timedelta(days=back)).isoformat() for back in range(days - 1, -1, -1)]
         found = breakdown(with_day(self._rows({**filters, "start": period[0]})), "day")
-        zero = {"calls": 0, "input_tokens": 0, "output_tokens": 0, "total_tokens": 0, "cost_usd": 0.0}
-        return {day: found.get(day, dict(zero)) for day in period}
+        return {day: found.get(day) or _zero_entry() for day in period}
 
     def get_usage_summary(self, **filters: Any) -> dict[str, Any]:
         """The UsageStats fields plus unique_users, unique_sessions, unique_sources, first_call, last_call."""

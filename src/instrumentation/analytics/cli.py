@@ -156,6 +156,22 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+# The figures of a breakdown the summary shows, and their headings; those of the cache and retries only
+# when some call was a cache hit or retried (else they would be columns of zeros).
+BREAKDOWN_FIGURES = {
+    "calls": "calls",
+    "input_tokens": "input",
+    "output_tokens": "output",
+    "total_tokens": "total tokens",
+    "cost_usd": "cost (USD)",
+}
+CACHE_AND_RETRY_FIGURES = {
+    "cache_hits": "cache hits",
+    "saved_cost_usd": "saved (USD)",
+    "retried_calls": "retried",
+}
+
+
 def _summary_text(summary: dict[str, Any]) -> str:
     pairs = [
         ("calls", summary["total_calls"]),
@@ -165,6 +181,11 @@ def _summary_text(summary: dict[str, Any]) -> str:
         ("output tokens", summary["total_output_tokens"]),
         ("total tokens", summary["total_tokens"]),
         ("cost (USD)", summary["total_cost_usd"]),
+        ("cache hits", summary["cache_hits"]),
+        ("cache hit tokens", summary["cache_hit_tokens"]),
+        ("saved by the cache (USD)", summary["saved_cost_usd"]),
+        ("retried calls", summary["retried_calls"]),
+        ("attempts", summary["total_attempts"]),
         ("avg latency (ms)", summary["avg_latency_ms"]),
         (
             "p50 / p95 / p99 latency (ms)",
@@ -183,10 +204,15 @@ def _summary_text(summary: dict[str, Any]) -> str:
     parts = [table([(name, value) for name, value in pairs], ("summary", "value"))]
     if summary["error_categories"]:
         parts.append(table(list(summary["error_categories"].items()), ("error category", "calls")))
+    figures = dict(BREAKDOWN_FIGURES)
+    if summary["cache_hits"] or summary["retried_calls"]:
+        figures.update(CACHE_AND_RETRY_FIGURES)
     for name, title in (("by_model", "model"), ("by_user", "user"), ("by_day", "day")):
-        rows = [(key, *entry.values()) for key, entry in list(summary[name].items())[:10]]
+        rows = [
+            (key, *(entry[figure] for figure in figures)) for key, entry in list(summary[name].items())[:10]
+        ]
         if rows:
-            parts.append(table(rows, (title, "calls", "input", "output", "total tokens", "cost (USD)")))
+            parts.append(table(rows, (title, *figures.values())))
     return "\n\n".join(parts)
 
 

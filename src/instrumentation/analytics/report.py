@@ -1,6 +1,6 @@
 """The offline HTML report: one self-contained file (inline SVG charts and CSS, no script, nothing fetched)
-with calls, tokens and cost per day, latency and TTFT distributions, error categories per day, and the
-top users, models and sessions by cost."""
+with calls, tokens and cost per day, cache hits and retried calls, latency and TTFT distributions, error
+categories per day, and the top users, models and sessions by cost."""
 
 from __future__ import annotations
 
@@ -121,10 +121,23 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
 def _top(title: str, entries: dict[str, dict[str, Any]], limit: int = 10) -> str:
     items = list(entries.items())[:limit]
     chart = bar_chart(title, [key for key, _ in items], {"cost (USD)": [e["cost_usd"] for _, e in items]})
-    rows = [[key, e["calls"], e["total_tokens"], e["cost_usd"]] for key, e in items]
-    return chart + _table(["key", "calls", "total tokens", "cost (USD)"], rows)
+    rows = [
+        [key, e["calls"], e["total_tokens"], e["cost_usd"], e["cache_hits"], e["retried_calls"]]
+        for key, e in items
+    ]
+    return chart + _table(["key", "calls", "total tokens", "cost (USD)", "cache hits", "retried"], rows)
 
 
+# The figures of the per-day table, and their headings.
+DAY_FIGURES = {
+    "calls": "calls",
+    "input_tokens": "input tokens",
+    "output_tokens": "output tokens",
+    "cost_usd": "cost (USD)",
+    "cache_hits": "cache hits",
+    "saved_cost_usd": "saved (USD)",
+    "retried_calls": "retried",
+}
 CSS = (
     "body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:800px}"
     "h1{font-size:22px}h2{font-size:17px;margin-top:28px}.t{font-size:13px;font-weight:600}"
@@ -156,6 +169,9 @@ def render(analyzer: UsageAnalyzer) -> tuple[str, dict[str, Any]]:
         ("failed", stats.failed_calls),
         ("total tokens", stats.total_tokens),
         ("cost (USD)", stats.total_cost_usd),
+        ("cache hits", stats.cache_hits),
+        ("saved by the cache (USD)", stats.saved_cost_usd),
+        ("retried calls", stats.retried_calls),
         ("p50 latency (ms)", stats.p50_latency_ms),
         ("p95 latency (ms)", stats.p95_latency_ms),
         ("p95 TTFT (ms)", stats.p95_ttft_ms),
@@ -189,11 +205,8 @@ def render(analyzer: UsageAnalyzer) -> tuple[str, dict[str, Any]]:
         _top("Top sessions by cost", {k: v for k, v in stats.by_session.items() if k != NONE_KEY}),
         "<h2>Per day, in numbers</h2>",
         _table(
-            ["day", "calls", "input tokens", "output tokens", "cost (USD)"],
-            [
-                [d, e["calls"], e["input_tokens"], e["output_tokens"], e["cost_usd"]]
-                for d, e in stats.by_day.items()
-            ],
+            ["day", *DAY_FIGURES.values()],
+            [[day, *(entry[figure] for figure in DAY_FIGURES)] for day, entry in stats.by_day.items()],
         ),
     ]
     page = (

@@ -107,5 +107,7 @@ def _as_read(value: Any, dtype: Any) -> Any:
         if isinstance(value, (dict, list)):
             return json.dumps(value)
         return value if isinstance(value, str) else None
+    if dtype == pl.Boolean:
+        return value if isinstance(value, bool) else None
     number = int if dtype == pl.Int64 else (int, float)
     return value if isinstance(value, number) and not isinstance(value, bool) else None

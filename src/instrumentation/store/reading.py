@@ -31,6 +31,7 @@ _DTYPES = {
     "text": pl.String,
     "int": pl.Int64,
     "float": pl.Float64,
+    "bool": pl.Boolean,
     "timestamp": pl.String,
     "json": pl.String,
 }

@@ -1,9 +1,10 @@
 """A finished LLM span -> one stored row (docs/telemetry.md, "Stored rows").
 
 Only spans carrying `llm.operation` are LLM spans; every other span is ignored. A value the span
-does not carry is None (NULL), never 0. A value of the wrong type for its column (a manual call
-that passed text as a token count) leaves the column NULL and is kept, as given, in `extras`, so
-nothing the span said is lost.
+does not carry is None (NULL), never 0; but for `cache_hit` and `attempts`, whose attributes are
+absent exactly when the call was not answered from the cache (False) and made one attempt (1). A
+value of the wrong type for its column (a manual call that passed text as a token count) leaves the
+column NULL and is kept, as given, in `extras`, so nothing the span said is lost.
 """
 
 from __future__ import annotations
@@ -44,10 +45,26 @@ def _float(value: Any) -> float | None:
     return None
 
 
+def _bool(value: Any) -> bool | None:
+    return value if type(value) is bool else None
+
+
+def _count(value: Any) -> int | None:
+    """A count of attempts: a whole number, at least 1."""
+    count = _int(value)
+    return count if count is not None and count >= 1 else None
+
+
 def _milliseconds(value: Any) -> float | None:
     seconds = _float(value)
     return None if seconds is None else seconds * 1000
 
+
+# LiteLLM's response cache and retries, as the instrumentation reports them. These are the names the
+# instrumentation emits; `semconv` is to define them beside the others.
+LLM_RESPONSE_CACHE_HIT = "llm.response.cache_hit"  # true on a cache hit; absent otherwise
+LLM_COST_SAVED_USD = "llm.cost.saved_usd"  # on a cache hit: what the call would have cost
+LLM_REQUEST_ATTEMPTS = "llm.request.attempts"  # provider attempts, when more than one; absent: 1
 
 # attribute -> (column, conversion): the columns that are one attribute each.
 COLUMN_OF_ATTRIBUTE: Mapping[str, tuple[str, Callable[[Any], Any]]] = {
@@ -63,6 +80,9 @@ COLUMN_OF_ATTRIBUTE: Mapping[str, tuple[str, Callable[[Any], Any]]] = {
     semconv.LLM_USAGE_TOTAL_TOKENS: ("total_tokens", _int),
     semconv.LLM_RESPONSE_TIME_TO_FIRST_TOKEN: ("time_to_first_token_ms", _milliseconds),
     semconv.LLM_COST_TOTAL_USD: ("cost_usd", _float),
+    LLM_RESPONSE_CACHE_HIT: ("cache_hit", _bool),  # False when absent.
+    LLM_COST_SAVED_USD: ("saved_cost_usd", _float),
+    LLM_REQUEST_ATTEMPTS: ("attempts", _count),  # 1 when absent.
     semconv.LLM_REQUEST_TEMPERATURE: ("temperature", _float),
     semconv.LLM_REQUEST_MAX_TOKENS: ("max_tokens", _int),
     semconv.LLM_CONTEXT_USER_ID: ("user_id", _text),
@@ -126,6 +146,12 @@ def span_to_row(span: ReadableSpan) -> dict[str, Any]:
 
     if semconv.LLM_API_TYPE not in attributes:
         row["api_type"] = row["operation"]
+    # Absent, these attributes say "not from the cache" and "one attempt": never NULL in a row of
+    # schema version 3 (unless the span gave a value of the wrong type, kept in `extras`).
+    if LLM_RESPONSE_CACHE_HIT not in attributes:
+        row["cache_hit"] = False
+    if LLM_REQUEST_ATTEMPTS not in attributes:
+        row["attempts"] = 1
     status = span.status
     failed = status is not None and status.status_code is StatusCode.ERROR
     category = row["error_category"]

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Literal
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 TABLE = "llm_calls"
 VERSION_TABLE = "schema_version"
 
-Kind = Literal["id", "text", "int", "float", "timestamp", "json"]
+Kind = Literal["id", "text", "int", "float", "bool", "timestamp", "json"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("latency_ms", "float"),
     Column("time_to_first_token_ms", "float", added_in=2),
     Column("cost_usd", "float"),
+    Column("cache_hit", "bool", added_in=3),  # false, not NULL, when the span has no cache_hit attribute
+    Column("saved_cost_usd", "float", added_in=3),
+    Column("attempts", "int", added_in=3),  # 1, not NULL, when the span has no attempts attribute
     Column("temperature", "float"),
     Column("max_tokens", "int"),
     Column("user_id", "text"),

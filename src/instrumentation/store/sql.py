@@ -109,6 +109,7 @@ def _column_type(column: Column) -> Any:
         "text": NulFreeText(),
         "int": sa.BigInteger(),
         "float": sa.Float(),
+        "bool": sa.Boolean(),  # BOOLEAN: 0/1 in SQLite, a real boolean in PostgreSQL
         "timestamp": UtcTimestamp(),
         "json": NulFreeJson(),
     }[column.kind]

@@ -1,13 +1,13 @@
 """A SQLite store's rows -> Polars, column by column, without a Python object per value.
 
-Per chunk of rowids, SQLite builds one JSON array per text or integer column (`json_group_array`, in C,
-without holding the GIL) that Polars decodes in one call. Floats and JSON documents come through the
-driver's cursor instead: SQLite writes a REAL as text with 15 significant digits, and a float must come
-back exactly as stored. Both queries of a chunk run in one read transaction with the same WHERE, so
-they see the same rows; the cursor's rows come in rowid order, and so do the arrays (they carry their
-rowids, and are sorted when SQLite built them in another order). Two threads read alternate chunks,
-each on its own connection, in its own read transaction. Over a million rows this is three times faster
-than a Python tuple per row.
+Per chunk of rowids, SQLite builds one JSON array per text, integer or boolean column
+(`json_group_array`, in C, without holding the GIL) that Polars decodes in one call. Floats and JSON
+documents come through the driver's cursor instead: SQLite writes a REAL as text with 15 significant
+digits, and a float must come back exactly as stored. Both queries of a chunk run in one read
+transaction with the same WHERE, so they see the same rows; the cursor's rows come in rowid order, and
+so do the arrays (they carry their rowids, and are sorted when SQLite built them in another order). Two
+threads read alternate chunks, each on its own connection, in its own read transaction. Over a million
+rows this is three times faster than a Python tuple per row.
 
 Statements are SQLAlchemy's, their values bound; `rowid` is the only name spliced in.
 """
@@ -31,7 +31,9 @@ if TYPE_CHECKING:
 CHUNK_ROWIDS = 100_000
 READERS = 2  # Threads, each with its own connection.
 _KINDS = {column.name: column.kind for column in COLUMNS}
-_ARRAY_TYPES = {"id": pl.String, "text": pl.String, "timestamp": pl.String, "int": pl.Int64}
+# How each column's JSON array is decoded. SQLite keeps a BOOLEAN as the integer 0 or 1: decoded as an
+# integer, then cast.
+_ARRAY_TYPES = {"id": pl.String, "text": pl.String, "timestamp": pl.String, "int": pl.Int64, "bool": pl.Int64}
 
 
 class _Statement:
@@ -66,6 +68,7 @@ class SqliteReader:
         # while the other's SQLite and Polars work goes on without the GIL.
         self._one_fetch_at_a_time = threading.Lock()
         self.arrays = [name for name in columns if _KINDS[name] in _ARRAY_TYPES]
+        self.booleans = [name for name in columns if _KINDS[name] == "bool"]
         self.floats = [name for name in columns if _KINDS[name] == "float"]
         self.documents = [name for name in columns if _KINDS[name] == "json"]
         rowid = sa.literal_column("rowid")
@@ -143,6 +146,8 @@ class SqliteReader:
         if not frame["rowid"].is_sorted():
             frame = frame.sort("rowid")
         frame = frame.drop("rowid")
+        if self.booleans:
+            frame = frame.with_columns(pl.col(self.booleans).cast(pl.Boolean))
         if self.floats:
             # One flat list of floats, cut into columns by Polars: a third of the cost of a tuple per row.
             with self._one_fetch_at_a_time:
