@@ -251,10 +251,8 @@ def _status_categories() -> dict[str, list[int]]:
 
 
 def known_names() -> set[str]:
-    """Every attribute, event, metric and dimension name the code emits, and every attribute the store
-    reads into a column (prefixes end with a dot)."""
+    """Every attribute, event, metric and dimension name the code emits (prefixes end with a dot)."""
     names = set(attribute_table.attribute_names()) | {twin for _, twin in twins()}
-    names |= set(rows.COLUMN_OF_ATTRIBUTE)
     for metric in recorded_metrics():
         names |= {metric.name, *metric_dimensions(metric)}
     for event, attributes in EVENTS.items():

@@ -93,3 +93,33 @@ def test_without_caching_asked_every_call_goes_to_the_provider(exporter, openai_
     spans = settled_spans(exporter, 2)
     assert ["llm.response.cache_hit" in span.attributes for span in spans] == [False, False]
     assert all(span.attributes["llm.cost.total_usd"] > 0 for span in spans)
+
+
+@pytest.mark.usefixtures("response_cache")
+def test_a_hit_is_stored_and_its_tokens_are_counted_once(tmp_path, openai_server, call_args):
+    """Real calls, through the store, into the statistics: the hit's replayed tokens are not counted
+    again, its saved cost is."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+
+    from instrumentation.analytics import UsageAnalyzer
+    from instrumentation.store import StoreSpanExporter
+
+    url = f"sqlite:///{tmp_path}/calls.db"
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(StoreSpanExporter(url)))
+    instrumentor = LiteLLMInstrumentor()
+    instrumentor.instrument(tracer_provider=provider)
+    try:
+        for _ in range(2):
+            litellm.completion(model=MODEL, messages=HI, caching=True, **call_args)
+    finally:
+        instrumentor.uninstrument()
+        provider.shutdown()
+
+    stats = UsageAnalyzer(url).get_stats()
+    cost = expected_cost("gpt-4o-mini", 12, 7)
+    assert (stats.total_calls, stats.cache_hits, stats.cache_hit_tokens) == (2, 1, 19)
+    assert (stats.total_input_tokens, stats.total_output_tokens, stats.total_tokens) == (12, 7, 19)
+    assert stats.total_cost_usd == pytest.approx(cost, rel=1e-9)
+    assert stats.saved_cost_usd == pytest.approx(cost, rel=1e-9)

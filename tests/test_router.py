@@ -180,19 +180,22 @@ def test_a_retry_within_the_group_is_an_attempt_not_a_fallback(call_args, openai
     assert [a["llm.router.deployment"] for a in _attempt_events(span)] == ["p-1"]
 
 
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
-async def test_litellms_own_retries_are_attempts_of_one_span(is_async, openai_server, exporter, call_args):
+async def test_litellms_own_retries_are_attempts_of_one_span(
+    is_async, stream, openai_server, exporter, call_args
+):
     """`num_retries=1`: LiteLLM first lets the OpenAI client retry once inside the attempt (two 429s),
     then retries itself: one span, two attempts, the first an event."""
     openai_server.script(CHAT, rate_limited(), rate_limited())
 
-    arguments = {**call_args, "num_retries": 1}
+    arguments = {**call_args, "num_retries": 1, "stream": stream}
     if is_async:
-        response = await litellm.acompletion(model=MODEL, messages=HI, **arguments)
+        text = await _atext(await litellm.acompletion(model=MODEL, messages=HI, **arguments), stream)
     else:
-        response = litellm.completion(model=MODEL, messages=HI, **arguments)
+        text = _text(litellm.completion(model=MODEL, messages=HI, **arguments), stream)
 
-    assert response.choices[0].message.content == "Hello from the test server!"
+    assert text == TEXT
     assert len([request for request in openai_server.requests if request.path == CHAT]) == 3
     (span,) = settled_spans(exporter, 1)
     assert span.name == f"chat {MODEL}"
@@ -204,3 +207,47 @@ async def test_litellms_own_retries_are_attempts_of_one_span(is_async, openai_se
         for a in _attempt_events(span)
     ]
     assert (index, category, status) == (0, "rate_limit", 429)
+
+
+def test_a_fallback_is_one_stored_call_with_its_attempts(tmp_path, call_args, openai_server):
+    """The statistics see one successful call that took two attempts, not a failure plus a second call."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+
+    from instrumentation import LiteLLMInstrumentor
+    from instrumentation.analytics import UsageAnalyzer
+    from instrumentation.store import StoreSpanExporter
+
+    url = f"jsonl://{tmp_path}/calls.jsonl"
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(StoreSpanExporter(url)))
+    instrumentor = LiteLLMInstrumentor()
+    instrumentor.uninstrument()  # The module's fixture instrumented with the in-memory provider.
+    instrumentor.instrument(tracer_provider=provider)
+    deployment = {"api_base": call_args["api_base"], "api_key": call_args["api_key"], "max_retries": 0}
+    router = litellm.Router(
+        model_list=[
+            {
+                "model_name": "primary",
+                "litellm_params": {"model": MODEL, **deployment},
+                "model_info": {"id": "p-1"},
+            },
+            {
+                "model_name": "backup",
+                "litellm_params": {"model": MODEL, **deployment},
+                "model_info": {"id": "b-1"},
+            },
+        ],
+        fallbacks=[{"primary": ["backup"]}],
+        num_retries=0,
+    )
+    openai_server.script(CHAT, rate_limited())
+    try:
+        router.completion(model="primary", messages=HI)
+    finally:
+        provider.shutdown()
+
+    stats = UsageAnalyzer(url).get_stats()
+    assert (stats.total_calls, stats.successful_calls, stats.failed_calls) == (1, 1, 0)
+    assert (stats.retried_calls, stats.total_attempts) == (1, 2)
+    assert stats.total_tokens == 19

@@ -49,7 +49,9 @@ class Attempts:
             self.next_start_ns = max(self.next_start_ns, attempt.end_ns)
 
     def close(self) -> list[FailedAttempt]:
-        """The failed attempts; later reports (a hook running after the call ended) are ignored."""
+        """The failed attempts; later reports (a hook running after the call ended) are ignored. Not kept
+        here: the claims ledger holds this object long after the call, and an error holds its frames."""
         with self._lock:
             self._closed = True
-            return list(self._failed)
+            failed, self._failed, self._seen = self._failed, [], set()
+            return failed

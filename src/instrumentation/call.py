@@ -27,7 +27,7 @@ from .internal_errors import report_internal_error
 from .litellm_lookups import requested_provider
 from .operations import Operation
 from .outcome import NOTHING_READ, Reading, Timing, outcome_attributes
-from .span_limits import OUTCOME_ROOM, fit, protected_last, restore
+from .span_limits import OUTCOME_ROOM, fit, restore
 from .telemetry import Telemetry
 
 # Request keyword arguments whose values are secrets: blanked out of error messages.
@@ -142,7 +142,6 @@ class LLMCall:
             if limit is not None and len(on_span) > limit - OUTCOME_ROOM:
                 room = max(limit - OUTCOME_ROOM, 0)
                 on_span = telemetry.span_attributes(fit(attributes, room, telemetry.span_attributes)[0])
-            on_span = protected_last(on_span)
             span_start_ns = start_ns if start_ns is not None else time.time_ns()
             span = telemetry.tracer.start_span(
                 f"{operation.name} {model}" if isinstance(model, str) and model else operation.name,
@@ -228,7 +227,7 @@ class LLMCall:
                 fit(attributes, self.room, self.telemetry.span_attributes)[0]
             )
         if on_span:
-            self.span.set_attributes(protected_last(on_span))
+            self.span.set_attributes(on_span)
         if getattr(self.span, "dropped_attributes", 0):  # A limit lower than the environment's.
             restore(self.span, {**self.start_attributes, **on_span})
 

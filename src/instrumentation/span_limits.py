@@ -8,8 +8,8 @@ first). The protected ones (operation, provider, model, usage, cost, errors, con
 and `llm.context.tags_dropped` says how many tags were left off.
 
 A tracer provider built with a lower limit of its own (`SpanLimits`) is only seen once the SDK evicted
-attributes (its private fields hold the limit): the protected ones are set last, so the optional ones go
-first, and once the SDK reports drops they are set again and the missing tags counted.
+attributes (its private fields hold the limit): then the protected ones are set again at the end, which
+evicts optional ones in their place, and the missing tags are counted.
 """
 
 from __future__ import annotations
@@ -69,13 +69,6 @@ def fit(
             break
         del kept[name]
     return kept, len(dropped_tags)
-
-
-def protected_last(attributes: Mapping[str, Any]) -> dict[str, Any]:
-    """The attributes with the protected ones last: the SDK evicts the oldest first."""
-    ordered = {name: value for name, value in attributes.items() if not _protected(name)}
-    ordered.update((name, value) for name, value in attributes.items() if _protected(name))
-    return ordered
 
 
 def restore(span: Any, attributes: Mapping[str, Any]) -> None:

@@ -60,12 +60,6 @@ def _milliseconds(value: Any) -> float | None:
     return None if seconds is None else seconds * 1000
 
 
-# LiteLLM's response cache and retries, as the instrumentation reports them. These are the names the
-# instrumentation emits; `semconv` is to define them beside the others.
-LLM_RESPONSE_CACHE_HIT = "llm.response.cache_hit"  # true on a cache hit; absent otherwise
-LLM_COST_SAVED_USD = "llm.cost.saved_usd"  # on a cache hit: what the call would have cost
-LLM_REQUEST_ATTEMPTS = "llm.request.attempts"  # provider attempts, when more than one; absent: 1
-
 # attribute -> (column, conversion): the columns that are one attribute each.
 COLUMN_OF_ATTRIBUTE: Mapping[str, tuple[str, Callable[[Any], Any]]] = {
     semconv.LLM_OPERATION: ("operation", _text),
@@ -80,9 +74,9 @@ COLUMN_OF_ATTRIBUTE: Mapping[str, tuple[str, Callable[[Any], Any]]] = {
     semconv.LLM_USAGE_TOTAL_TOKENS: ("total_tokens", _int),
     semconv.LLM_RESPONSE_TIME_TO_FIRST_TOKEN: ("time_to_first_token_ms", _milliseconds),
     semconv.LLM_COST_TOTAL_USD: ("cost_usd", _float),
-    LLM_RESPONSE_CACHE_HIT: ("cache_hit", _bool),  # False when absent.
-    LLM_COST_SAVED_USD: ("saved_cost_usd", _float),
-    LLM_REQUEST_ATTEMPTS: ("attempts", _count),  # 1 when absent.
+    semconv.LLM_RESPONSE_CACHE_HIT: ("cache_hit", _bool),  # False when absent.
+    semconv.LLM_COST_SAVED_USD: ("saved_cost_usd", _float),
+    semconv.LLM_REQUEST_ATTEMPTS: ("attempts", _count),  # 1 when absent.
     semconv.LLM_REQUEST_TEMPERATURE: ("temperature", _float),
     semconv.LLM_REQUEST_MAX_TOKENS: ("max_tokens", _int),
     semconv.LLM_CONTEXT_USER_ID: ("user_id", _text),
@@ -148,9 +142,9 @@ def span_to_row(span: ReadableSpan) -> dict[str, Any]:
         row["api_type"] = row["operation"]
     # Absent, these attributes say "not from the cache" and "one attempt": never NULL in a row of
     # schema version 3 (unless the span gave a value of the wrong type, kept in `extras`).
-    if LLM_RESPONSE_CACHE_HIT not in attributes:
+    if semconv.LLM_RESPONSE_CACHE_HIT not in attributes:
         row["cache_hit"] = False
-    if LLM_REQUEST_ATTEMPTS not in attributes:
+    if semconv.LLM_REQUEST_ATTEMPTS not in attributes:
         row["attempts"] = 1
     status = span.status
     failed = status is not None and status.status_code is StatusCode.ERROR
