@@ -18,7 +18,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind, StatusCode
 
 from .conftest import settled_spans as settle
-from .openai_server import TINY_PNG_B64
+from .openai_bodies import TINY_PNG_B64
 
 # Bound before instrument(): what `from litellm import embedding` at the top of an app gives.
 UNWRAPPED_EMBEDDING = litellm.embedding

@@ -19,7 +19,8 @@ from instrumentation.analytics import UsageAnalyzer, UsageStats
 from instrumentation.store import StoreSpanExporter
 
 from .conftest import MODEL
-from .openai_server import Scripted, error_body
+from .openai_bodies import error_body
+from .openai_server import Scripted
 from .test_store_support import START_NS, llm_span, stored_rows
 
 HI = [{"role": "user", "content": "hi"}]

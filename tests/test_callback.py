@@ -20,7 +20,8 @@ from instrumentation.callback import CallbackHandler
 
 from .conftest import MODEL, settled_spans
 from .helpers import expected_cost
-from .openai_server import Scripted, error_body
+from .openai_bodies import error_body
+from .openai_server import Scripted
 
 HI = [{"role": "user", "content": "hi"}]
 CHAT = "/v1/chat/completions"

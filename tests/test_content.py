@@ -12,7 +12,8 @@ from instrumentation import LiteLLMInstrumentor
 from instrumentation.config import CAPTURE_CONTENT_ENV
 
 from .conftest import MODEL, only_span
-from .openai_server import Scripted, chat_completion, stream_chunks
+from .openai_bodies import chat_completion, stream_chunks
+from .openai_server import Scripted
 
 IMAGE_BASE64 = "iVBORw0KGgo" + "A" * 400 + "=="
 MESSAGES = [

@@ -9,7 +9,8 @@ import pytest
 from opentelemetry.trace import StatusCode
 
 from .conftest import API_KEY, MODEL, only_span
-from .openai_server import Scripted, error_body
+from .openai_bodies import error_body
+from .openai_server import Scripted
 
 pytestmark = pytest.mark.usefixtures("instrument")
 

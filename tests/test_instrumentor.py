@@ -18,7 +18,8 @@ from instrumentation import LiteLLMInstrumentor, internal_errors, operations
 from instrumentation.attributes import completion
 
 from .conftest import MODEL, llm_spans, only_span
-from .openai_server import Scripted, error_body
+from .openai_bodies import error_body
+from .openai_server import Scripted
 
 HI = [{"role": "user", "content": "hi"}]
 

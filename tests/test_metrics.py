@@ -12,7 +12,8 @@ from instrumentation.metrics import DURATION_BUCKETS, TOKEN_BUCKETS
 
 from .conftest import MODEL
 from .helpers import expected_cost
-from .openai_server import Scripted, error_body
+from .openai_bodies import error_body
+from .openai_server import Scripted
 
 HI = [{"role": "user", "content": "hi"}]
 CHAT = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": MODEL}

@@ -9,7 +9,8 @@ import pytest
 from opentelemetry.trace import SpanKind, StatusCode
 
 from .conftest import only_span
-from .openai_server import Scripted, error_body
+from .openai_bodies import error_body
+from .openai_server import Scripted
 from .operations_support import (
     ASYNC,
     AUDIO,

@@ -12,7 +12,7 @@ import pytest
 
 from .conftest import only_span
 from .helpers import expected_rerank_cost, expected_speech_cost, expected_transcription_cost
-from .openai_server import DEFAULT_AUDIO_DURATION, DEFAULT_TRANSCRIPT
+from .openai_bodies import DEFAULT_AUDIO_DURATION, DEFAULT_TRANSCRIPT
 from .operations_support import (
     ASYNC,
     AUDIO,

@@ -9,7 +9,7 @@ import io
 import pytest
 
 from .helpers import expected_cost, expected_rerank_cost, expected_transcription_cost
-from .openai_server import DEFAULT_AUDIO_DURATION, DEFAULT_TEXT, DEFAULT_TRANSCRIPT
+from .openai_bodies import DEFAULT_AUDIO_DURATION, DEFAULT_TEXT, DEFAULT_TRANSCRIPT
 from .operations_support import (
     AUDIO,
     DOCUMENTS,

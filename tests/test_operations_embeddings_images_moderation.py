@@ -9,7 +9,8 @@ import pytest
 
 from .conftest import only_span
 from .helpers import expected_cost, expected_image_cost
-from .openai_server import TINY_PNG_B64, Scripted, embedding_vector, moderation_result
+from .openai_bodies import TINY_PNG_B64, embedding_vector, moderation_result
+from .openai_server import Scripted
 from .operations_support import (
     ASYNC,
     DALL_E,

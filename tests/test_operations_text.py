@@ -9,7 +9,7 @@ import pytest
 
 from .conftest import only_span
 from .helpers import expected_cost
-from .openai_server import DEFAULT_TEXT
+from .openai_bodies import DEFAULT_TEXT
 from .operations_support import (
     ASYNC,
     INSTRUCT_MODEL,

@@ -32,7 +32,8 @@ from instrumentation.version import __version__
 
 from .conftest import MODEL, settled_spans
 from .helpers import expected_cost
-from .openai_server import DEFAULT_TEXT, Scripted, error_body
+from .openai_bodies import DEFAULT_TEXT, error_body
+from .openai_server import Scripted
 from .operations_support import EMBEDDING_MODEL
 from .otlp_receiver import HOST, TRACES_PATH, OTLPReceiver, ReceivedEvent, ReceivedSpan, Wire
 

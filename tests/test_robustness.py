@@ -18,7 +18,8 @@ from instrumentation.outcome import Timing, outcome_attributes
 
 from .conftest import DEFAULT_CHUNKS, MODEL, TOOLS_WORK, llm_spans, only_span
 from .helpers import expected_cost
-from .openai_server import Scripted, error_body
+from .openai_bodies import error_body
+from .openai_server import Scripted
 
 HI = [{"role": "user", "content": "hi"}]
 CHAT = "/v1/chat/completions"

@@ -13,7 +13,8 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from instrumentation import LiteLLMInstrumentor
 
 from .conftest import MODEL, settled_spans
-from .openai_server import Scripted, error_body
+from .openai_bodies import error_body
+from .openai_server import Scripted
 
 CANARY = "canary-secret-9f8e7d6c"
 HI = [{"role": "user", "content": "hi"}]

@@ -13,7 +13,8 @@ from instrumentation import LiteLLMInstrumentor, llm_context
 
 from .conftest import MODEL, only_span
 from .helpers import expected_cost
-from .openai_server import Scripted, error_body
+from .openai_bodies import error_body
+from .openai_server import Scripted
 
 HI = [{"role": "user", "content": "hi"}]
 CHAT = "/v1/chat/completions"

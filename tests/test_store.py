@@ -17,7 +17,8 @@ from instrumentation.store import SCHEMA_VERSION, StoreSpanExporter, open_store,
 from instrumentation.store.sql import SqlStore
 
 from .conftest import MODEL, llm_spans
-from .openai_server import Scripted, error_body
+from .openai_bodies import error_body
+from .openai_server import Scripted
 from .test_store_support import START_NS, chat_attributes, llm_span, stored_rows
 
 HI = [{"role": "user", "content": "hi"}]

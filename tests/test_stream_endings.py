@@ -19,7 +19,8 @@ from litellm.exceptions import MidStreamFallbackError
 from opentelemetry.trace import SpanKind, StatusCode
 
 from .conftest import ACOMPLETION_FLAG_WORKS, DEFAULT_CHUNKS, MODEL, llm_spans, only_span, otel_problems
-from .openai_server import Scripted, error_body, stream_chunks
+from .openai_bodies import error_body, stream_chunks
+from .openai_server import Scripted
 from .stream_support import CHAT, HI, PIECES, PIECES_CHUNKS, consume, content_of, open_async, open_sync
 
 # Every test: LiteLLM warmed up before, and after it nothing open, nothing ended twice, no warning.
