@@ -7,6 +7,8 @@ the data it checks. Should LiteLLM's map ever disagree with these prices, the co
 
 from __future__ import annotations
 
+from typing import Any
+
 # USD per million tokens, (input, output), as OpenAI publishes them.
 PER_MILLION_TOKENS = {
     "gpt-4o-mini": (0.15, 0.60),
@@ -48,3 +50,19 @@ def expected_speech_cost(billed_characters: int) -> float:
 def expected_rerank_cost(searches: int = 1) -> float:
     """Cohere rerank, billed by the search."""
     return searches * COHERE_RERANK_V3_PER_THOUSAND_SEARCHES / 1000
+
+
+def estimated_usage(model: str, messages: list[dict[str, Any]], text: str) -> dict[str, Any]:
+    """The usage attributes of a call whose provider reported none: LiteLLM's tokenizer counts (what an
+    estimate is, by definition), flagged, and priced at the published prices."""
+    import litellm
+
+    prompt = litellm.token_counter(model=model, messages=messages)
+    completion = litellm.token_counter(model=model, text=text, count_response_tokens=True)
+    return {
+        "llm.usage.estimated": True,
+        "llm.usage.prompt_tokens": prompt,
+        "llm.usage.completion_tokens": completion,
+        "llm.usage.total_tokens": prompt + completion,
+        "llm.cost.total_usd": expected_cost(model, prompt, completion),
+    }

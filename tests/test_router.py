@@ -9,7 +9,8 @@ from opentelemetry.trace import StatusCode
 
 from .conftest import MODEL, settled_spans
 from .helpers import expected_cost
-from .openai_server import Scripted, error_body
+from .openai_bodies import error_body
+from .openai_server import Scripted
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
@@ -209,7 +210,7 @@ async def test_litellms_own_retries_are_attempts_of_one_span(
     assert (index, category, status) == (0, "rate_limit", 429)
 
 
-def test_a_fallback_is_one_stored_call_with_its_attempts(tmp_path, call_args, openai_server):
+def test_a_fallback_is_one_stored_call_with_its_attempts(tmp_path, router, openai_server):
     """The statistics see one successful call that took two attempts, not a failure plus a second call."""
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -224,23 +225,6 @@ def test_a_fallback_is_one_stored_call_with_its_attempts(tmp_path, call_args, op
     instrumentor = LiteLLMInstrumentor()
     instrumentor.uninstrument()  # The module's fixture instrumented with the in-memory provider.
     instrumentor.instrument(tracer_provider=provider)
-    deployment = {"api_base": call_args["api_base"], "api_key": call_args["api_key"], "max_retries": 0}
-    router = litellm.Router(
-        model_list=[
-            {
-                "model_name": "primary",
-                "litellm_params": {"model": MODEL, **deployment},
-                "model_info": {"id": "p-1"},
-            },
-            {
-                "model_name": "backup",
-                "litellm_params": {"model": MODEL, **deployment},
-                "model_info": {"id": "b-1"},
-            },
-        ],
-        fallbacks=[{"primary": ["backup"]}],
-        num_retries=0,
-    )
     openai_server.script(CHAT, rate_limited())
     try:
         router.completion(model="primary", messages=HI)
