@@ -58,6 +58,7 @@ _STREAMS = "streams"
 _WRAPPED_STREAMS = "streams the wrappers saw"
 _FAILURES = "failed calls"
 _CONTEXT = "calls inside `llm_context`"
+_PROXIED = "calls through the LiteLLM Proxy that has the value"
 _CONTENT = f"{_operations(semconv.CHAT)}, content capture on"
 _USAGE = "any operation whose response reports usage; manual calls"
 _ALL_OPERATIONS = _operations(*dict.fromkeys(operation.name for operation in OPERATIONS.values()))
@@ -365,15 +366,26 @@ DESCRIPTIONS: Mapping[str, Description] = {
     semconv.ERROR_TYPE: Description(
         "str", "the exception's qualified class name (emitted whatever `semconv` is)", _FAILURES
     ),
-    semconv.LLM_CONTEXT_USER_ID: Description("str", "`llm_context(user_id=…)`", _CONTEXT),
-    semconv.LLM_CONTEXT_SESSION_ID: Description("str", "`llm_context(session_id=…)`", _CONTEXT),
+    semconv.LLM_CONTEXT_USER_ID: Description(
+        "str",
+        "`llm_context(user_id=…)`; else, through the LiteLLM Proxy, the end user (the request body's `user`)",
+        f"{_CONTEXT}, proxied calls with an end user",
+    ),
+    semconv.LLM_CONTEXT_SESSION_ID: Description(
+        "str",
+        "`llm_context(session_id=…)`; else, through the LiteLLM Proxy, the `x-litellm-session-id` header",
+        f"{_CONTEXT}, proxied calls with a session",
+    ),
     semconv.LLM_CONTEXT_AGENT: Description("str", "`llm_context(agent=…)`", _CONTEXT),
     semconv.LLM_CONTEXT_ACTION: Description("str", "`llm_context(action=…)`", _CONTEXT),
     semconv.LLM_CONTEXT_WORKSPACE: Description("str", "`llm_context(workspace=…)`", _CONTEXT),
     semconv.LLM_CONTEXT_SOURCE_ID: Description("str", "`llm_context(source_id=…)`", _CONTEXT),
     semconv.LLM_CONTEXT_SOURCE_FUNCTION: Description("str", "`llm_context(source_function=…)`", _CONTEXT),
     semconv.LLM_CONTEXT_TAGS_PREFIX: Description(
-        "str, bool, int, float", "`llm_context(tags={key: value})`; other values as their text", _CONTEXT
+        "str, bool, int, float",
+        "`llm_context(tags={key: value})`, other values as their text; each of the request's "
+        "`metadata.tags` (LiteLLM's request tags, the Proxy's too) as `true`",
+        f"{_CONTEXT}, calls with request tags",
     ),
     semconv.LLM_CONTEXT_TAGS_DROPPED: Description(
         "int",
@@ -385,6 +397,21 @@ DESCRIPTIONS: Mapping[str, Description] = {
         "fitted before, keeping room for its outcome: tags give way first (the last in name order first), "
         "then list-valued and other optional attributes. Operation, provider, model, usage, cost, errors and "
         "the context ids always stay.",
+    ),
+    semconv.LLM_PROXY_KEY_HASH: Description(
+        "str", "the Proxy's hash of the virtual key (`user_api_key_hash`), never the key itself", _PROXIED
+    ),
+    semconv.LLM_PROXY_KEY_ALIAS: Description("str", "the virtual key's alias (`user_api_key_alias`)", _PROXIED),
+    semconv.LLM_PROXY_TEAM_ID: Description("str", "the key's team (`user_api_key_team_id`)", _PROXIED),
+    semconv.LLM_PROXY_TEAM_ALIAS: Description(
+        "str", "the team's alias (`user_api_key_team_alias`)", _PROXIED
+    ),
+    semconv.LLM_PROXY_ORG_ID: Description("str", "the key's organization (`user_api_key_org_id`)", _PROXIED),
+    semconv.LLM_PROXY_USER_ID: Description(
+        "str", "the key's internal user (`user_api_key_user_id`)", _PROXIED
+    ),
+    semconv.LLM_PROXY_ROUTE: Description(
+        "str", "the Proxy route called (`user_api_key_request_route`), e.g. `/v1/chat/completions`", _PROXIED
     ),
     semconv.LLM_REQUEST_MESSAGES: Description(
         "str (JSON)",

@@ -136,6 +136,15 @@ LLM_CONTEXT_SOURCE_FUNCTION = "llm.context.source_function"
 LLM_CONTEXT_TAGS_PREFIX = "llm.context.tags."
 LLM_CONTEXT_TAGS_DROPPED = "llm.context.tags_dropped"
 
+# LiteLLM Proxy: who a proxied call is for, from the Proxy's request metadata (never the key itself)
+LLM_PROXY_KEY_HASH = "llm.proxy.key_hash"
+LLM_PROXY_KEY_ALIAS = "llm.proxy.key_alias"
+LLM_PROXY_TEAM_ID = "llm.proxy.team_id"
+LLM_PROXY_TEAM_ALIAS = "llm.proxy.team_alias"
+LLM_PROXY_ORG_ID = "llm.proxy.org_id"
+LLM_PROXY_USER_ID = "llm.proxy.user_id"
+LLM_PROXY_ROUTE = "llm.proxy.route"
+
 # Content (opt-in)
 LLM_REQUEST_MESSAGES = "llm.request.messages"
 LLM_RESPONSE_CONTENT = "llm.response.content"
